@@ -1,0 +1,63 @@
+import type { Db } from '../src/db/prisma.ts';
+import { appendOutboxEvent } from '../src/outbox/append-event.ts';
+import { EventType } from '../src/outbox/event-types.ts';
+import type { Clock } from './clock.ts';
+import { businessFailure } from './errors.ts';
+import { runStepOnce } from './run-step-once.ts';
+import type { BookingOutcomeInput, BookingOutcomeReceipt, BookingOutcomeStatus } from './types.ts';
+
+const outcomeEvent = {
+  CONFIRMED: EventType.bookingConfirmed,
+  COMPENSATED: EventType.bookingCompensated,
+  CANCELLED: EventType.bookingCancelled,
+} as const;
+
+/** Where a booking may go from where it is. A confirmed trip can still be cancelled; an undone one is final. */
+const allowedFrom: Record<BookingOutcomeStatus, readonly string[]> = {
+  CONFIRMED: ['PENDING'],
+  COMPENSATED: ['PENDING'],
+  CANCELLED: ['PENDING', 'CONFIRMED'],
+};
+
+/** Moves a booking to a terminal (or, for CONFIRMED, a settled) status and announces it, in one transaction. */
+export async function recordBookingOutcome(
+  prisma: Db,
+  clock: Clock,
+  { bookingId, status, reason }: BookingOutcomeInput,
+): Promise<BookingOutcomeReceipt> {
+  return runStepOnce(prisma, bookingId, `outcome-${status.toLowerCase()}`, async (tx) => {
+    const booking = await tx.booking.findUniqueOrThrow({
+      where: { id: bookingId },
+      include: { reservations: { orderBy: { createdAt: 'asc' } } },
+    });
+    if (!allowedFrom[status].includes(booking.status)) {
+      throw businessFailure('InvalidStatusTransition', `Booking ${bookingId} is ${booking.status}; it cannot become ${status}`, {
+        bookingId,
+        from: booking.status,
+        to: status,
+      });
+    }
+    const now = clock.now();
+    await tx.booking.update({ where: { id: bookingId }, data: { status, failureReason: reason ?? null, updatedAt: now } });
+    await appendOutboxEvent(tx, {
+      bookingId,
+      type: outcomeEvent[status],
+      data: {
+        bookingId,
+        status,
+        ...(reason ? { reason } : {}),
+        traveler: { name: booking.travelerName, email: booking.travelerEmail },
+        reservations: booking.reservations.map((r) => ({
+          kind: r.kind,
+          offerId: r.offerId,
+          quantity: r.quantity,
+          amount: r.amount,
+          currency: r.currency,
+          status: r.status,
+        })),
+      },
+      occurredAt: now,
+    });
+    return { bookingId, status };
+  });
+}

@@ -1,0 +1,116 @@
+import type { Db } from '../src/db/prisma.ts';
+import { appendOutboxEvent } from '../src/outbox/append-event.ts';
+import { EventType } from '../src/outbox/event-types.ts';
+import type { Clock } from './clock.ts';
+import { businessFailure } from './errors.ts';
+import { hasStepRun, runStepOnce } from './run-step-once.ts';
+import type { ReleaseInput, ReleaseReceipt, ReservationKind, ReservationReceipt, ReserveInput } from './types.ts';
+
+const reservedEvent = {
+  flight: EventType.flightReserved,
+  hotel: EventType.hotelReserved,
+  car: EventType.carReserved,
+} as const;
+
+const releasedEvent = {
+  flight: EventType.flightReleased,
+  hotel: EventType.hotelReleased,
+  car: EventType.carReleased,
+} as const;
+
+const reserveStep = (kind: ReservationKind) => `reserve-${kind}`;
+const releaseStep = (kind: ReservationKind) => `cancel-${kind}`;
+
+/**
+ * Takes `quantity` units of an offer for a booking: the inventory decrement, the reservation row and its outbox event
+ * commit together. The decrement is conditional (`available >= quantity`), so racing bookings can never oversell.
+ */
+export async function reserveUnits(
+  prisma: Db,
+  clock: Clock,
+  kind: ReservationKind,
+  { bookingId, offerId, quantity }: ReserveInput,
+): Promise<ReservationReceipt> {
+  return runStepOnce(prisma, bookingId, reserveStep(kind), async (tx) => {
+    // A late attempt of a step whose compensation already ran (e.g. an attempt that outlived its timeout)
+    // must not take units that nobody will ever give back.
+    if (await hasStepRun(tx, bookingId, releaseStep(kind))) {
+      throw businessFailure('StepAlreadyCompensated', `The ${kind} step of booking ${bookingId} was already undone`, {
+        bookingId,
+        kind,
+      });
+    }
+    const offer = await tx.offer.findUnique({ where: { id: offerId } });
+    if (!offer) throw businessFailure('OfferNotFound', `No ${kind} offer ${offerId}`, { offerId, kind });
+    if (offer.kind !== kind) {
+      throw businessFailure('OfferKindMismatch', `Offer ${offerId} is a ${offer.kind}, not a ${kind}`, { offerId, kind });
+    }
+    const taken = await tx.offer.updateMany({
+      where: { id: offerId, available: { gte: quantity } },
+      data: { available: { decrement: quantity } },
+    });
+    if (taken.count === 0) {
+      const left = await tx.offer.findUniqueOrThrow({ where: { id: offerId }, select: { available: true } });
+      throw businessFailure(
+        'OfferSoldOut',
+        `${offer.name} is sold out: ${quantity} wanted, ${left.available} of ${offer.capacity} left`,
+        { offerId, kind, wanted: quantity, available: left.available },
+      );
+    }
+    const amount = offer.priceAmount * quantity;
+    const reservation = await tx.reservation.create({
+      data: { bookingId, kind, offerId, quantity, amount, currency: offer.currency, createdAt: clock.now() },
+    });
+    const receipt: ReservationReceipt = {
+      reservationId: reservation.id,
+      kind,
+      offerId,
+      offerName: offer.name,
+      quantity,
+      amount,
+      currency: offer.currency,
+    };
+    await appendOutboxEvent(tx, {
+      bookingId,
+      type: reservedEvent[kind],
+      data: { bookingId, ...receipt },
+      occurredAt: clock.now(),
+    });
+    return receipt;
+  });
+}
+
+/**
+ * Compensation: gives a reservation's units back. Safe to run for a step that never took effect (or took effect
+ * after all, if its outcome was unknown): it records what it found, and a retry returns that same answer.
+ */
+export async function releaseUnits(
+  prisma: Db,
+  clock: Clock,
+  kind: ReservationKind,
+  { bookingId }: ReleaseInput,
+): Promise<ReleaseReceipt> {
+  return runStepOnce(prisma, bookingId, releaseStep(kind), async (tx): Promise<ReleaseReceipt> => {
+    const reservation = await tx.reservation.findUnique({ where: { bookingId_kind: { bookingId, kind } } });
+    if (!reservation || reservation.status === 'CANCELLED') return { kind, outcome: 'nothing-to-undo' };
+    const now = clock.now();
+    await tx.reservation.update({ where: { id: reservation.id }, data: { status: 'CANCELLED', cancelledAt: now } });
+    await tx.offer.update({
+      where: { id: reservation.offerId },
+      data: { available: { increment: reservation.quantity } },
+    });
+    const receipt: ReleaseReceipt = {
+      kind,
+      outcome: 'released',
+      offerId: reservation.offerId,
+      quantity: reservation.quantity,
+    };
+    await appendOutboxEvent(tx, {
+      bookingId,
+      type: releasedEvent[kind],
+      data: { bookingId, reservationId: reservation.id, offerId: reservation.offerId, quantity: reservation.quantity },
+      occurredAt: now,
+    });
+    return receipt;
+  });
+}

@@ -1,0 +1,44 @@
+/** Shapes that cross the workflow/activity boundary. Workflows import them with `import type` only. */
+
+export type ReservationKind = 'flight' | 'hotel' | 'car';
+
+export interface ReserveInput {
+  bookingId: string;
+  offerId: string;
+  quantity: number;
+}
+
+export type ReservationReceipt = {
+  reservationId: string;
+  kind: ReservationKind;
+  offerId: string;
+  offerName: string;
+  quantity: number;
+  amount: number;
+  currency: string;
+}
+
+export interface ReleaseInput {
+  bookingId: string;
+}
+
+/** `released`: units went back to the offer. `nothing-to-undo`: the step never took effect (a recorded no-op). */
+export type ReleaseReceipt = {
+  kind: ReservationKind;
+  outcome: 'released' | 'nothing-to-undo';
+  offerId?: string;
+  quantity?: number;
+}
+
+export type BookingOutcomeStatus = 'CONFIRMED' | 'COMPENSATED' | 'CANCELLED';
+
+export interface BookingOutcomeInput {
+  bookingId: string;
+  status: BookingOutcomeStatus;
+  reason?: string;
+}
+
+export type BookingOutcomeReceipt = {
+  bookingId: string;
+  status: BookingOutcomeStatus;
+}

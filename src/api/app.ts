@@ -1,0 +1,113 @@
+import express, { type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { bookingRequestSchema } from '../bookings/booking-request.ts';
+import type { BookingService } from '../bookings/booking-service.ts';
+import { bookingViewSchema } from '../bookings/booking-view.ts';
+import { newOfferSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
+import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
+import {
+  bookingAcceptedSchema,
+  bookingEventsSchema,
+  cancelAcceptedSchema,
+  cancelRequestSchema,
+  idempotencyKeySchema,
+  readinessSchema,
+} from './schemas.ts';
+
+export interface AppDependencies {
+  bookings: BookingService;
+  offers: OfferService;
+  /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
+  readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
+  log?: (line: string) => void;
+}
+
+/** Responses go through their schema too: a response that breaks its documented shape is a bug we want to see. */
+function reply<S extends z.ZodType>(res: Response, status: number, schema: S, body: z.input<S>) {
+  res.status(status).json(schema.parse(body));
+}
+
+function requireJson(req: Request) {
+  if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
+}
+
+export function createApp({ bookings, offers, readiness, log = console.error }: AppDependencies) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '16kb' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const check = (probe: () => Promise<void>) =>
+      probe().then(
+        () => 'ok',
+        (error: Error) => `unavailable: ${error.message}`,
+      );
+    const [database, temporal] = await Promise.all([check(readiness.database), check(readiness.temporal)]);
+    const ready = database === 'ok' && temporal === 'ok';
+    reply(res, ready ? 200 : 503, readinessSchema, { ready, checks: { database, temporal } });
+  });
+
+  app.post('/offers', async (req, res) => {
+    requireJson(req);
+    const offer = await offers.create(parseOrReject(newOfferSchema, req.body));
+    res.location(`/offers/${offer.id}`);
+    reply(res, 201, offerViewSchema, offer);
+  });
+
+  app.get('/offers', async (_req, res) => {
+    res.json({ offers: (await offers.list()).map((offer) => offerViewSchema.parse(offer)) });
+  });
+
+  app.get('/offers/:id', async (req, res) => {
+    const offer = await offers.find(req.params.id);
+    if (!offer) throw new HttpError(404, 'offer_not_found', `No offer ${req.params.id}`);
+    reply(res, 200, offerViewSchema, offer);
+  });
+
+  app.post('/bookings', async (req, res) => {
+    requireJson(req);
+    const key = req.get('Idempotency-Key');
+    const idempotencyKey = key === undefined ? undefined : parseOrReject(idempotencyKeySchema, key, 'headers.Idempotency-Key');
+    const request = parseOrReject(bookingRequestSchema, req.body);
+    const { booking, replayed } = await bookings.createBooking(request, idempotencyKey);
+    res.location(`/bookings/${booking.id}`);
+    if (replayed) res.set('Idempotent-Replayed', 'true');
+    reply(res, 202, bookingAcceptedSchema, { bookingId: booking.id, status: booking.status as 'PENDING' });
+  });
+
+  app.get('/bookings/:id', async (req, res) => {
+    reply(res, 200, bookingViewSchema, await bookings.getBooking(req.params.id));
+  });
+
+  app.post('/bookings/:id/cancel', async (req, res) => {
+    const hasBody = req.body !== undefined && Number(req.get('content-length') ?? 0) > 0;
+    if (hasBody) requireJson(req);
+    const { reason } = parseOrReject(cancelRequestSchema, req.body ?? {});
+    const state = await bookings.cancelBooking(req.params.id, reason);
+    reply(res, 202, cancelAcceptedSchema, { bookingId: req.params.id, status: state.status });
+  });
+
+  app.get('/bookings/:id/events', async (req, res) => {
+    const events = await bookings.listEvents(req.params.id);
+    reply(res, 200, bookingEventsSchema, {
+      bookingId: req.params.id,
+      events: events.map((e) => ({
+        id: e.id,
+        position: e.position.toString(),
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        occurredAt: e.occurredAt.toISOString(),
+        publishedAt: e.publishedAt?.toISOString() ?? null,
+        data: e.data as Record<string, unknown>,
+      })),
+    });
+  });
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(log));
+  return app;
+}

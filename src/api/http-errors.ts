@@ -1,0 +1,75 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { BookingError, type BookingErrorCode, type FieldProblem } from '../bookings/errors.ts';
+
+/** Every error body has this shape: a stable code, a sentence, and for bad input each offending field and why. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  }),
+});
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldProblem[],
+  ) {
+    super(message);
+  }
+}
+
+export function invalidInput(error: z.ZodError, prefix?: string): HttpError {
+  const fields = error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+    reason: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  return new HttpError(400, 'invalid_request', 'The request is not valid; see fields', fields);
+}
+
+/** Parses with a schema or answers 400 listing every problem, before anything is written. */
+export function parseOrReject<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidInput(parsed.error, prefix);
+  return parsed.data;
+}
+
+const statusOf: Record<BookingErrorCode, number> = {
+  booking_not_found: 404,
+  offer_not_bookable: 422,
+  idempotency_key_reused: 422,
+  nothing_to_cancel: 409,
+  saga_unavailable: 503,
+};
+
+export function sendError(res: Response, status: number, code: string, message: string, fields?: FieldProblem[]) {
+  res.status(status).json({ error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}) } });
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`);
+};
+
+/** The last middleware: known errors become their status; anything else is a 500 with no internals in the body. */
+export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.fields);
+    if (error instanceof BookingError) return sendError(res, statusOf[error.code], error.code, error.message, error.fields);
+    // body-parser's own errors carry a `type`.
+    switch ((error as { type?: string }).type) {
+      case 'entity.parse.failed':
+        return sendError(res, 400, 'malformed_json', 'The request body is not valid JSON');
+      case 'entity.too.large':
+        return sendError(res, 413, 'body_too_large', 'The request body is larger than 16 KiB');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendError(res, 415, 'unsupported_encoding', 'Send the body as UTF-8 JSON');
+    }
+    log(`${req.method} ${req.originalUrl} failed: ${(error as Error)?.stack ?? String(error)}`);
+    if (res.headersSent) return;
+    sendError(res, 500, 'internal_error', 'Something went wrong on our side; it has been logged');
+  };
+}

@@ -1,0 +1,27 @@
+import { loadConfig, requireSetting } from '../config.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { createServices } from '../services.ts';
+import { connectClient } from '../temporal/connection.ts';
+import { serve } from './serve.ts';
+
+/** `npm run api`: the HTTP API alone, for deployments with a real PostgreSQL and Temporal cluster. */
+const log = (line: string) => console.log(`[api] ${line}`);
+const config = loadConfig();
+const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL server (npm start embeds one)');
+
+const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
+const temporal = await connectClient(config.temporalAddress);
+const { app } = createServices(config, db, temporal, log);
+const server = await serve(app, config.port);
+log(`listening on http://localhost:${server.port}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    log(`${signal}: finishing in-flight requests`);
+    await server.close();
+    await temporal.connection.close();
+    await db.close();
+    log('stopped');
+    process.exit();
+  });
+}

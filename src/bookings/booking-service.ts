@@ -1,0 +1,203 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Clock } from '../../activities/clock.ts';
+import type { bookTrip } from '../../workflows/book-trip.ts';
+import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
+import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
+import { appendOutboxEvent } from '../outbox/append-event.ts';
+import { EventType } from '../outbox/event-types.ts';
+import type { BookingRequest } from './booking-request.ts';
+import { type BookingView, toBookingView } from './booking-view.ts';
+import { BookingError, type FieldProblem } from './errors.ts';
+import { sagaInputFor } from './saga-input.ts';
+
+export interface BookingServiceDependencies {
+  prisma: Db;
+  temporal: Client;
+  taskQueue: string;
+  clock: Clock;
+  temporalUiUrl: string;
+  /** Passed to every new saga; see BookTripInput.cancellationWindow. */
+  cancellationWindow?: string;
+  log?: (line: string) => void;
+}
+
+type StoredBooking = { id: string; request: unknown; status: string };
+
+/**
+ * Accepting a booking is one transaction (booking row, idempotency key, `booking.requested` event); starting its saga
+ * comes after the commit and is idempotent (workflow id = booking id). If the start is lost (Temporal unreachable,
+ * the process dies), the booking stays PENDING without `workflowStartedAt`, and `startPendingSagas` starts it later.
+ */
+export function createBookingService(deps: BookingServiceDependencies) {
+  const { prisma, temporal, taskQueue, clock, log = () => {} } = deps;
+
+  async function startSaga(booking: StoredBooking): Promise<boolean> {
+    try {
+      await temporal.workflow.start<typeof bookTrip>(bookTripWorkflowType, {
+        workflowId: booking.id,
+        taskQueue,
+        args: [sagaInputFor(booking.id, booking.request as BookingRequest, deps.cancellationWindow)],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+        log(`booking ${booking.id}: saga not started yet (${(error as Error).message}); it will be retried`);
+        return false;
+      }
+    }
+    await prisma.booking.updateMany({ where: { id: booking.id, workflowStartedAt: null }, data: { workflowStartedAt: clock.now() } });
+    return true;
+  }
+
+  async function replay(idempotencyKey: string, requestHash: string) {
+    const seen = await prisma.apiIdempotencyKey.findUnique({ where: { key: idempotencyKey }, include: { booking: true } });
+    if (!seen) return undefined;
+    if (seen.requestHash !== requestHash) {
+      throw new BookingError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+    }
+    if (!seen.booking.workflowStartedAt) await startSaga(seen.booking);
+    return seen.booking;
+  }
+
+  return {
+    async createBooking(request: BookingRequest, idempotencyKey?: string) {
+      const requestHash = hashRequest(request);
+      if (idempotencyKey) {
+        const earlier = await replay(idempotencyKey, requestHash);
+        if (earlier) return { booking: earlier, replayed: true };
+      }
+      await assertOffersBookable(prisma, request);
+      const bookingId = `bk_${randomUUID()}`;
+      const now = clock.now();
+      let booking;
+      try {
+        booking = await prisma.$transaction(async (tx) => {
+          const created = await tx.booking.create({
+            data: {
+              id: bookingId,
+              travelerName: request.traveler.name,
+              travelerEmail: request.traveler.email,
+              request,
+              createdAt: now,
+              updatedAt: now,
+            },
+          });
+          if (idempotencyKey) await tx.apiIdempotencyKey.create({ data: { key: idempotencyKey, requestHash, bookingId, createdAt: now } });
+          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingRequested, data: { bookingId, ...request }, occurredAt: now });
+          return created;
+        }, transactionOptions);
+      } catch (error) {
+        // Two requests with the same key at once: the loser answers with the winner's booking.
+        if (idempotencyKey && isUniqueViolation(error)) {
+          const winner = await replay(idempotencyKey, requestHash);
+          if (winner) return { booking: winner, replayed: true };
+        }
+        throw error;
+      }
+      await startSaga(booking);
+      return { booking, replayed: false };
+    },
+
+    async getBooking(bookingId: string): Promise<BookingView> {
+      const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true } });
+      if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
+      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace);
+    },
+
+    async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {
+      const booking = await prisma.booking.findUnique({ where: { id: bookingId } });
+      if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      if (booking.status === 'COMPENSATED' || booking.status === 'CANCELLED') {
+        throw new BookingError('nothing_to_cancel', `Booking ${bookingId} is already ${booking.status}`);
+      }
+      if (!booking.workflowStartedAt && !(await startSaga(booking))) {
+        throw new BookingError('saga_unavailable', 'The booking saga cannot be reached right now; try again');
+      }
+      try {
+        return await temporal.withDeadline(Date.now() + 10_000, () =>
+          temporal.workflow.getHandle(bookingId).executeUpdate(cancelBookingUpdate, { args: [{ reason }] }),
+        );
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'NothingToCancel') {
+          throw new BookingError('nothing_to_cancel', error.cause.message);
+        }
+        if (error instanceof WorkflowNotFoundError || isClosedWorkflowError(error)) {
+          throw new BookingError('nothing_to_cancel', `Booking ${bookingId} can no longer be cancelled: its cancellation window has closed`);
+        }
+        throw new BookingError('saga_unavailable', `The booking saga did not answer: ${(error as Error).message}`);
+      }
+    },
+
+    async listEvents(bookingId: string) {
+      const exists = await prisma.booking.count({ where: { id: bookingId } });
+      if (!exists) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      return prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
+    },
+
+    /** Starts the sagas of accepted bookings whose start was lost. Returns how many it started. */
+    async startPendingSagas({ olderThanMs = 5_000, limit = 100 } = {}) {
+      const stranded = await prisma.booking.findMany({
+        where: { status: 'PENDING', workflowStartedAt: null, createdAt: { lt: new Date(clock.now().getTime() - olderThanMs) } },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      });
+      let started = 0;
+      for (const booking of stranded) if (await startSaga(booking)) started += 1;
+      return started;
+    },
+  };
+
+  async function liveState(bookingId: string): Promise<BookingState | undefined> {
+    try {
+      return await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflow.getHandle(bookingId).query(getBookingStateQuery));
+    } catch {
+      return undefined; // no worker right now, or the saga has not started: the stored state is still the answer
+    }
+  }
+}
+
+export type BookingService = ReturnType<typeof createBookingService>;
+
+async function assertOffersBookable(prisma: Db, request: BookingRequest) {
+  const wanted = [
+    { path: 'flight.offerId', kind: 'flight', id: request.flight.offerId },
+    { path: 'hotel.offerId', kind: 'hotel', id: request.hotel.offerId },
+    ...(request.car ? [{ path: 'car.offerId', kind: 'car', id: request.car.offerId }] : []),
+  ];
+  const offers = await prisma.offer.findMany({ where: { id: { in: wanted.map((w) => w.id) } }, select: { id: true, kind: true } });
+  const problems: FieldProblem[] = [];
+  for (const { path, kind, id } of wanted) {
+    const offer = offers.find((o) => o.id === id);
+    if (!offer) problems.push({ path, reason: `no offer with id ${id}` });
+    else if (offer.kind !== kind) problems.push({ path, reason: `offer ${id} is a ${offer.kind} offer, not a ${kind} offer` });
+  }
+  if (problems.length > 0) throw new BookingError('offer_not_bookable', 'The booking names offers that cannot be booked', problems);
+}
+
+function isClosedWorkflowError(error: unknown): boolean {
+  return error instanceof Error && /already completed|workflow execution.*(completed|closed)/i.test(error.message);
+}
+
+/** Same request, same hash: keys are sorted so property order does not matter. */
+export function hashRequest(request: unknown): string {
+  return createHash('sha256').update(stableStringify(request)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { BookingState } from '../../workflows/messages.ts';
+import type { Booking, Reservation } from '../generated/prisma/client.ts';
+
+const stepStatus = z.enum(['PENDING', 'RESERVED', 'CANCELLED', 'NOT_RESERVED']);
+
+const reservationView = z.object({
+  offerId: z.string(),
+  quantity: z.int(),
+  status: stepStatus.describe('PENDING: not reached yet; NOT_RESERVED: the saga ended without taking it'),
+  amount: z.int().optional().describe('price in minor units, once reserved'),
+  currency: z.string().optional(),
+});
+
+/** The response of GET /bookings/:id. */
+export const bookingViewSchema = z.object({
+  bookingId: z.string(),
+  status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATED', 'CANCELLED']),
+  traveler: z.object({ name: z.string(), email: z.string() }),
+  reservations: z.object({ flight: reservationView, hotel: reservationView, car: reservationView.nullable() }),
+  failureReason: z.string().optional(),
+  live: z.custom<BookingState>().optional().describe("the running saga's own state, while it runs"),
+  workflow: z.object({ workflowId: z.string(), url: z.url() }),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export type BookingView = z.infer<typeof bookingViewSchema>;
+
+type StoredRequest = {
+  flight: { offerId: string; seats: number };
+  hotel: { offerId: string; rooms: number };
+  car?: { offerId: string };
+};
+
+export function toBookingView(
+  booking: Booking & { reservations: Reservation[] },
+  live: BookingState | undefined,
+  temporalUiUrl: string,
+  namespace: string,
+): BookingView {
+  const request = booking.request as StoredRequest;
+  const reservation = (kind: 'flight' | 'hotel' | 'car', offerId: string, quantity: number) => {
+    const row = booking.reservations.find((r) => r.kind === kind);
+    if (row) return { offerId, quantity, status: row.status, amount: row.amount, currency: row.currency };
+    return { offerId, quantity, status: booking.status === 'PENDING' ? ('PENDING' as const) : ('NOT_RESERVED' as const) };
+  };
+  return {
+    bookingId: booking.id,
+    status: booking.status,
+    traveler: { name: booking.travelerName, email: booking.travelerEmail },
+    reservations: {
+      flight: reservation('flight', request.flight.offerId, request.flight.seats),
+      hotel: reservation('hotel', request.hotel.offerId, request.hotel.rooms),
+      car: request.car ? reservation('car', request.car.offerId, 1) : null,
+    },
+    ...(booking.failureReason ? { failureReason: booking.failureReason } : {}),
+    ...(live ? { live } : {}),
+    workflow: {
+      workflowId: booking.id,
+      url: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(booking.id)}`,
+    },
+    createdAt: booking.createdAt.toISOString(),
+    updatedAt: booking.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { serve } from './api/serve.ts';
+import { loadConfig } from './config.ts';
+import { openDatabase } from './db/open-database.ts';
+import { createServices } from './services.ts';
+import { ensureTemporalCli } from './temporal/cli.ts';
+import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
+import { type DevServer, startTemporalDevServer } from './temporal/dev-server.ts';
+import { createBookingWorker } from './worker/create-worker.ts';
+import { runSagaStarter } from './worker/saga-starter.ts';
+
+/**
+ * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
+ * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db),
+ * so a restart picks up the sagas that were running.
+ */
+const log = (line: string) => console.log(`[tripsaga] ${line}`);
+const config = loadConfig();
+
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
+let devServer: DevServer | undefined;
+let temporalAddress = config.temporalAddress;
+if (!temporalAddress) {
+  devServer = await startTemporalDevServer({
+    cliPath: await ensureTemporalCli({ log }),
+    dbFilename: path.join(config.dataDir, 'temporal.db'),
+    port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
+    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+    namespace: config.temporalNamespace,
+    log,
+  });
+  temporalAddress = devServer.address;
+}
+
+const { connection, namespace } = await connectWorkerConnection(temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
+const temporal = await connectClient(temporalAddress);
+const { app, bookings } = createServices(config, db, temporal, log);
+const server = await serve(app, config.port);
+const starterStop = new AbortController();
+const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
+
+log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
+if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+
+// The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing in-flight requests and draining the worker`);
+    starterStop.abort();
+    void server.close();
+  });
+}
+
+try {
+  await worker.run();
+} finally {
+  starterStop.abort();
+  await server.close().catch(() => {});
+  await starter;
+  await temporal.connection.close();
+  await connection.close();
+  await devServer?.stop();
+  await db.close();
+  log('stopped');
+  // Everything we opened is closed; do not wait on handles held by libraries' internals (the native runtime).
+  process.exit();
+}

@@ -1,0 +1,24 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+/**
+ * Connection settings come from one place: Temporal's own environment configuration (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TLS settings, or a profile file), with an explicit address taking precedence
+ * (the dev server `npm start` launched).
+ */
+function connectConfig(address?: string) {
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  return { connectionOptions: { ...connectionOptions, ...(address ? { address } : {}) }, namespace: namespace ?? 'default' };
+}
+
+export async function connectClient(address?: string): Promise<Client> {
+  const { connectionOptions, namespace } = connectConfig(address);
+  const connection = await Connection.connect(connectionOptions);
+  return new Client({ connection, namespace });
+}
+
+export async function connectWorkerConnection(address?: string) {
+  const { connectionOptions, namespace } = connectConfig(address);
+  return { connection: await NativeConnection.connect(connectionOptions), namespace };
+}

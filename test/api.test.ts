@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './support/harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const counts = async () => ({
+  bookings: await h.prisma.booking.count(),
+  offers: await h.prisma.offer.count(),
+  events: await h.prisma.outboxEvent.count(),
+});
+
+describe('HTTP API: offers', () => {
+  it('creates, lists and reads an offer', async () => {
+    const created = await request(h.app)
+      .post('/offers')
+      .send({ kind: 'hotel', name: 'Ritz', capacity: 3, price: { amount: 25_000, currency: 'EUR' } })
+      .expect(201);
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      kind: 'hotel',
+      name: 'Ritz',
+      capacity: 3,
+      available: 3,
+      price: { amount: 25_000, currency: 'EUR' },
+    });
+    expect(created.headers.location).toBe(`/offers/${created.body.id}`);
+    expect((await request(h.app).get(`/offers/${created.body.id}`).expect(200)).body).toEqual(created.body);
+    const list = await request(h.app).get('/offers').expect(200);
+    expect(list.body.offers).toContainEqual(created.body);
+  });
+
+  it('rejects a bad offer with every offending field and writes nothing', async () => {
+    const before = await counts();
+    const res = await request(h.app)
+      .post('/offers')
+      .send({ kind: 'boat', name: '', capacity: -1, price: { amount: 1.5, currency: 'USD' }, extra: true })
+      .expect(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    const paths = res.body.error.fields.map((f: { path: string }) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['kind', 'name', 'capacity', 'price.amount', 'price.currency', '(body)']));
+    expect(res.body.error.fields.find((f: { path: string }) => f.path === 'capacity').reason).toBe('must be 0 or more');
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('404 for an unknown or malformed offer id', async () => {
+    await request(h.app).get(`/offers/${randomUUID()}`).expect(404);
+    const res = await request(h.app).get('/offers/not-a-uuid').expect(404);
+    expect(res.body.error.code).toBe('offer_not_found');
+  });
+});
+
+describe('HTTP API: bookings', () => {
+  it('accepts a booking with 202, a Location, and serves its state and events', async () => {
+    const offers = await h.tripOffers();
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id });
+    const res = await request(h.app).post('/bookings').send(body).expect(202);
+    expect(res.body).toEqual({ bookingId: expect.stringMatching(/^bk_/), status: 'PENDING' });
+    expect(res.headers.location).toBe(`/bookings/${res.body.bookingId}`);
+    const location = res.headers.location as string;
+
+    await h.waitForStatus(res.body.bookingId, 'CONFIRMED');
+    const view = await request(h.app).get(location).expect(200);
+    expect(view.body).toMatchObject({
+      bookingId: res.body.bookingId,
+      status: 'CONFIRMED',
+      traveler: body.traveler,
+      reservations: {
+        flight: { offerId: offers.flight.id, quantity: 2, status: 'RESERVED', amount: 20_000, currency: 'EUR' },
+        hotel: { offerId: offers.hotel.id, quantity: 1, status: 'RESERVED' },
+        car: { offerId: offers.car.id, quantity: 1, status: 'RESERVED' },
+      },
+      workflow: { workflowId: res.body.bookingId, url: `http://localhost:8233/namespaces/default/workflows/${res.body.bookingId}` },
+    });
+    expect(view.body.live).toMatchObject({ status: 'CONFIRMED' });
+
+    const events = await request(h.app).get(`${location}/events`).expect(200);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'com.tripsaga.booking.requested',
+      'com.tripsaga.flight.reserved',
+      'com.tripsaga.hotel.reserved',
+      'com.tripsaga.car.reserved',
+      'com.tripsaga.booking.confirmed',
+    ]);
+    const positions = events.body.events.map((e: { position: string }) => BigInt(e.position));
+    expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);
+  });
+
+  it('the same Idempotency-Key and body returns the same booking and starts nothing new', async () => {
+    const offers = await h.tripOffers();
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
+    const key = `key-${randomUUID()}`;
+    const [a, b] = await Promise.all([
+      request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
+      request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
+    ]);
+    expect(b.body.bookingId).toBe(a.body.bookingId);
+    const later = await request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202);
+    expect(later.body.bookingId).toBe(a.body.bookingId);
+    expect(later.headers['idempotent-replayed']).toBe('true');
+    expect(await h.prisma.booking.count({ where: { travelerEmail: body.traveler.email } })).toBe(1);
+    await h.waitForStatus(a.body.bookingId, 'CONFIRMED');
+    expect(await h.available(offers.flight.id)).toBe(8);
+
+    const other = await request(h.app)
+      .post('/bookings')
+      .set('Idempotency-Key', key)
+      .send({ ...body, hotel: { ...body.hotel, rooms: 2 } })
+      .expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+  });
+
+  it('rejects invalid bookings with each field and reason, and writes nothing', async () => {
+    const before = await counts();
+    const res = await request(h.app)
+      .post('/bookings')
+      .send({ traveler: { name: ' ', email: 'nope' }, flight: { offerId: 'x', seats: 0 }, hotel: { offerId: randomUUID(), rooms: 2.5 } })
+      .expect(400);
+    expect(res.body.error.fields).toEqual(
+      expect.arrayContaining([
+        { path: 'traveler.name', reason: 'must not be empty' },
+        { path: 'traveler.email', reason: 'must be an email address' },
+        { path: 'flight.offerId', reason: 'must be an offer id (a UUID)' },
+        { path: 'flight.seats', reason: 'must be at least 1' },
+        { path: 'hotel.rooms', reason: 'must be a whole number of rooms' },
+      ]),
+    );
+    const missing = await request(h.app).post('/bookings').send({}).expect(400);
+    expect(missing.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['traveler', 'flight', 'hotel']);
+    const badKey = await request(h.app).post('/bookings').set('Idempotency-Key', 'has spaces').send({}).expect(400);
+    expect(badKey.body.error.fields[0].path).toBe('headers.Idempotency-Key');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an unknown offer or an offer of the wrong kind is 422 with the field, and writes nothing', async () => {
+    const offers = await h.tripOffers();
+    const before = await counts();
+    const res = await request(h.app)
+      .post('/bookings')
+      .send(h.request({ flight: offers.hotel.id, hotel: randomUUID() }))
+      .expect(422);
+    expect(res.body.error).toMatchObject({ code: 'offer_not_bookable' });
+    expect(res.body.error.fields).toEqual([
+      { path: 'flight.offerId', reason: `offer ${offers.hotel.id} is a hotel offer, not a flight offer` },
+      { path: 'hotel.offerId', reason: expect.stringMatching(/^no offer with id /) },
+    ]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('malformed JSON is 400, a non-JSON body 415, an oversized body 413, never a stack trace', async () => {
+    const malformed = await request(h.app).post('/bookings').set('Content-Type', 'application/json').send('{"traveler":').expect(400);
+    expect(malformed.body.error.code).toBe('malformed_json');
+    const text = await request(h.app).post('/bookings').set('Content-Type', 'text/plain').send('hello').expect(415);
+    expect(text.body.error.code).toBe('unsupported_media_type');
+    const huge = await request(h.app)
+      .post('/bookings')
+      .send({ traveler: { name: 'x'.repeat(20_000), email: 'a@b.co' } })
+      .expect(413);
+    expect(huge.body.error.code).toBe('body_too_large');
+    for (const res of [malformed, text, huge]) expect(JSON.stringify(res.body)).not.toMatch(/node_modules|\.ts:\d+/);
+  });
+
+  it('404 for an unknown booking, its events and its cancellation; 404 JSON for unknown routes', async () => {
+    await request(h.app).get('/bookings/bk_nope').expect(404);
+    await request(h.app).get('/bookings/bk_nope/events').expect(404);
+    const cancel = await request(h.app).post('/bookings/bk_nope/cancel').expect(404);
+    expect(cancel.body.error.code).toBe('booking_not_found');
+    const route = await request(h.app).get('/nowhere').expect(404);
+    expect(route.body.error.code).toBe('not_found');
+  });
+
+  it('cancelling a compensated booking is 409', async () => {
+    const offers = await h.tripOffers({ hotel: 0 });
+    const res = await request(h.app).post('/bookings').send(h.request({ flight: offers.flight.id, hotel: offers.hotel.id })).expect(202);
+    await h.waitForStatus(res.body.bookingId, 'COMPENSATED');
+    const cancel = await request(h.app).post(`/bookings/${res.body.bookingId}/cancel`).expect(409);
+    expect(cancel.body.error.code).toBe('nothing_to_cancel');
+  });
+
+  it('healthz answers; readyz checks the database and Temporal', async () => {
+    await request(h.app).get('/healthz').expect(200, { status: 'ok' });
+    expect((await request(h.app).get('/readyz').expect(200)).body).toEqual({ ready: true, checks: { database: 'ok', temporal: 'ok' } });
+  });
+});
+
+describe('saga starter', () => {
+  it('starts the saga of a booking whose start was lost', async () => {
+    const offers = await h.tripOffers();
+    // A booking accepted while Temporal was unreachable: committed, but its saga never started.
+    const { createBookingService } = await import('../src/bookings/booking-service.ts');
+    const { connectClient } = await import('../src/temporal/connection.ts');
+    const deadClient = await connectClient(h.temporalAddress);
+    await deadClient.connection.close();
+    const offline = createBookingService({
+      prisma: h.prisma,
+      temporal: deadClient,
+      taskQueue: h.taskQueue,
+      clock: { now: () => new Date() },
+      temporalUiUrl: 'http://localhost:8233',
+    });
+    const { booking } = await offline.createBooking(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
+    expect((await h.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).workflowStartedAt).toBeNull();
+
+    expect(await h.bookings.startPendingSagas({ olderThanMs: 0 })).toBeGreaterThanOrEqual(1);
+    await h.waitForStatus(booking.id, 'CONFIRMED');
+    expect((await h.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).workflowStartedAt).not.toBeNull();
+  });
+});

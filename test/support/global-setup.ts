@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations, pgExecutor } from '../../src/db/migrations.ts';
+import { ensureTemporalCli } from '../../src/temporal/cli.ts';
+import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
+import { workflowsPath } from '../../src/worker/create-worker.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    adminDatabaseUrl: string;
+    workflowBundlePath: string;
+  }
+}
+
+const log = (line: string) => console.log(`[test setup] ${line}`);
+
+/**
+ * Real parts for the whole run: the Temporal dev server (built from the Go module proxy on first use), a PostgreSQL
+ * database of our own on the shared server (created here, dropped at the end), and the workflow bundle built once.
+ */
+export default async function setup(project: TestProject) {
+  const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+  const dbName = `tripsaga_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = withDatabase(adminUrl, dbName);
+  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
+  log(`database ${dbName}`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await applyMigrations(pgExecutor(client), { log });
+  await client.end();
+
+  const server = await startTemporalDevServer({ cliPath: await ensureTemporalCli({ log }), uiPort: null, log });
+
+  const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-bundle-'));
+  const bundlePath = path.join(bundleDir, 'workflows.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  await writeFile(bundlePath, code);
+
+  project.provide('temporalAddress', server.address);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('adminDatabaseUrl', adminUrl);
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await server.stop();
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await rm(bundleDir, { recursive: true, force: true });
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function adminQuery(adminUrl: string, sql: string) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+const quietLogger = {
+  trace() {},
+  debug() {},
+  info() {},
+  log() {},
+  warn: (message: string) => log(message),
+  error: (message: string) => log(message),
+};

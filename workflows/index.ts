@@ -1,0 +1,2 @@
+// The barrel the worker bundles: every workflow type the task queue serves.
+export { bookTrip } from './book-trip.ts';
