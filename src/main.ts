@@ -5,6 +5,7 @@ import { openDatabase } from './db/open-database.ts';
 import { createServices } from './services.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
+import { devServerSearchAttributes } from './temporal/search-attributes.ts';
 import { type DevServer, startTemporalDevServer } from './temporal/dev-server.ts';
 import { createBookingWorker } from './worker/create-worker.ts';
 import { runSagaStarter } from './worker/saga-starter.ts';
@@ -27,6 +28,7 @@ if (!temporalAddress) {
     port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
     uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
     namespace: config.temporalNamespace,
+    searchAttributes: devServerSearchAttributes(),
     log,
   });
   temporalAddress = devServer.address;

@@ -82,6 +82,46 @@ describe('bookTrip saga', () => {
     });
   });
 
+  it('is findable and readable in the Temporal UI: search attributes, memo, summaries, step-named activities', async () => {
+    const flight = await h.offer('flight', 5, 'TP123 Lisbon-Paris');
+    const hotel = await h.offer('hotel', 5, 'Ritz Paris');
+    const car = await h.offer('car', 0, 'Compact');
+    const request = h.request({ flight: flight.id, hotel: hotel.id, car: car.id }, 2, 1);
+    const id = await h.book(request);
+    await h.waitForStatus(id, 'COMPENSATED');
+
+    const handle = h.temporal.workflow.getHandle(id);
+    const query = `BookingStatus = "COMPENSATED" AND FailedStep = "car" AND TravelerEmail = "${request.traveler.email}"`;
+    await waitFor(async () => {
+      for await (const w of h.temporal.workflow.list({ query })) if (w.workflowId === id) return true;
+      return false;
+    });
+    const description = await handle.describe();
+    expect(await description.memo).toEqual({
+      traveler: `Ada Lovelace <${request.traveler.email}>`,
+      flight: 'TP123 Lisbon-Paris ×2',
+      hotel: 'Ritz Paris ×1',
+      car: 'Compact ×1',
+    });
+    expect(await description.staticSummary()).toBe('Trip for Ada Lovelace: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1');
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
+    expect(scheduled).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'cancel-car', 'cancel-hotel', 'cancel-flight', 'record-compensated']);
+    const summaries = await Promise.all(
+      events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => summaryOf(e.userMetadata?.summary)),
+    );
+    expect(summaries).toEqual([
+      'Reserve flight TP123 Lisbon-Paris ×2',
+      'Reserve hotel Ritz Paris ×1',
+      'Reserve car Compact ×1',
+      'Cancel car Compact ×1 (compensation)',
+      'Cancel hotel Ritz Paris ×1 (compensation)',
+      'Cancel flight TP123 Lisbon-Paris ×2 (compensation)',
+      'Mark the booking COMPENSATED',
+    ]);
+  });
+
   it('a trip without a car is confirmed with two reservations', async () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
@@ -182,6 +222,11 @@ describe('bookTrip saga', () => {
     );
   }, 120_000);
 });
+
+/** User metadata is a payload; the UI decodes it with the default (JSON) converter, as we do here. */
+async function summaryOf(payload: { data?: Uint8Array | null } | null | undefined) {
+  return payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
+}
 
 async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;

@@ -1,37 +1,63 @@
 import {
   ActivityFailure,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   TimeoutFailure,
   condition,
   isCancellation,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { BookingActivities, BookingOutcomeStatus, ReservationKind } from '../activities/index.ts';
 import {
   type BookTripInput,
   type BookingState,
   type CancelRequest,
+  type SagaStatus,
+  type TripStep,
   cancelBookingSignal,
   cancelBookingUpdate,
   getBookingStateQuery,
 } from './messages.ts';
+import { BookingStatus, FailedStep } from './search-attributes.ts';
 
 /** Forward steps give up after a few attempts: a booking that cannot be made soon is undone, not left hanging. */
-const forward = proxyActivities<BookingActivities>({
+const forwardOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
-});
+};
 
 /** Compensations never give up: units must go back even if the database is away for a while. */
-const undo = proxyActivities<BookingActivities>({
+const undoOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+};
 
-const reserve = { flight: forward.reserveFlight, hotel: forward.reserveHotel, car: forward.reserveCar };
-const release = { flight: undo.cancelFlight, hotel: undo.cancelHotel, car: undo.cancelCar };
+/**
+ * Activities with a stable id (`reserve-hotel`, `cancel-flight`) and a one-line summary, so the Temporal UI reads
+ * "Reserve hotel Ritz Paris ×2" instead of an activity type and a payload.
+ */
+function activity(options: ActivityOptions, activityId: string, summary: string) {
+  return proxyActivities<BookingActivities>({ ...options, activityId, summary });
+}
+
+function reserve(kind: ReservationKind, bookingId: string, step: TripStep) {
+  const acts = activity(forwardOptions, `reserve-${kind}`, `Reserve ${label(kind, step)}`);
+  const input = { bookingId, offerId: step.offerId, quantity: step.quantity };
+  return { flight: acts.reserveFlight, hotel: acts.reserveHotel, car: acts.reserveCar }[kind](input);
+}
+
+function release(kind: ReservationKind, bookingId: string, step: TripStep) {
+  const acts = activity(undoOptions, `cancel-${kind}`, `Cancel ${label(kind, step)} (compensation)`);
+  return { flight: acts.cancelFlight, hotel: acts.cancelHotel, car: acts.cancelCar }[kind]({ bookingId });
+}
+
+function label(kind: ReservationKind, step: TripStep) {
+  return `${kind} ${step.offerName ?? step.offerId} ×${step.quantity}`;
+}
 
 const defaultCancellationWindow = '7 days';
 
@@ -50,15 +76,20 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     currentStep: steps[0]?.kind ?? null,
     reservations: { flight: 'PENDING', hotel: 'PENDING', car: input.car ? 'PENDING' : 'NOT_REQUESTED' },
   };
-  const compensations: ReservationKind[] = [];
+  const compensations: { kind: ReservationKind; step: TripStep }[] = [];
   const forwardScope = new CancellationScope();
   let cancelRequested = false;
+
+  const setStatus = (status: SagaStatus) => {
+    state.status = status;
+    upsertSearchAttributes([{ key: BookingStatus, value: status }]);
+  };
 
   const canCancel = () => !cancelRequested && (state.status === 'PENDING' || state.status === 'CONFIRMED');
   const requestCancel = ({ reason }: CancelRequest) => {
     if (!canCancel()) return;
     cancelRequested = true;
-    state.status = 'CANCELLING';
+    setStatus('CANCELLING');
     state.cancelReason = reason ?? 'cancelled on request';
     forwardScope.cancel();
   };
@@ -84,44 +115,53 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
   );
 
   async function unwind(outcome: Exclude<BookingOutcomeStatus, 'CONFIRMED'>, reason: string) {
-    state.status = outcome === 'CANCELLED' ? 'CANCELLING' : 'COMPENSATING';
+    setStatus(outcome === 'CANCELLED' ? 'CANCELLING' : 'COMPENSATING');
     state.currentStep = 'compensate';
     if (outcome === 'COMPENSATED') state.failureReason = reason;
+    setCurrentDetails(`Undoing the trip: ${reason}`);
     await CancellationScope.nonCancellable(async () => {
-      for (const kind of compensations) {
+      for (const { kind, step } of compensations) {
         const before = state.reservations[kind];
         state.reservations[kind] = 'CANCELLING';
-        const receipt = await release[kind]({ bookingId });
+        const receipt = await release(kind, bookingId, step);
         state.reservations[kind] = receipt.outcome === 'released' ? 'CANCELLED' : before === 'FAILED' ? 'FAILED' : 'SKIPPED';
       }
-      await undo.recordBookingOutcome({ bookingId, status: outcome, reason });
+      await activity(undoOptions, `record-${outcome.toLowerCase()}`, `Mark the booking ${outcome}`).recordBookingOutcome({
+        bookingId,
+        status: outcome,
+        reason,
+      });
     });
     for (const kind of ['flight', 'hotel', 'car'] as const) {
       if (state.reservations[kind] === 'PENDING') state.reservations[kind] = 'SKIPPED';
     }
-    state.status = outcome;
+    setStatus(outcome);
     state.currentStep = null;
+    setCurrentDetails(`${outcome}: ${reason}`);
   }
 
   try {
     await forwardScope.run(async () => {
-      for (const step of steps) {
-        state.currentStep = step.kind;
-        compensations.unshift(step.kind);
-        state.reservations[step.kind] = 'RESERVING';
+      for (const { kind, step } of steps) {
+        state.currentStep = kind;
+        compensations.unshift({ kind, step });
+        state.reservations[kind] = 'RESERVING';
+        setCurrentDetails(`Reserving ${label(kind, step)}`);
         try {
-          await reserve[step.kind]({ bookingId, offerId: step.offerId, quantity: step.quantity });
+          await reserve(kind, bookingId, step);
         } catch (error) {
-          state.reservations[step.kind] = isCancellation(error) ? 'CANCELLING' : 'FAILED';
+          state.reservations[kind] = isCancellation(error) ? 'CANCELLING' : 'FAILED';
+          if (!isCancellation(error)) upsertSearchAttributes([{ key: FailedStep, value: kind }]);
           throw error;
         }
-        state.reservations[step.kind] = 'RESERVED';
+        state.reservations[kind] = 'RESERVED';
       }
       state.currentStep = 'confirm';
-      await forward.recordBookingOutcome({ bookingId, status: 'CONFIRMED' });
+      await activity(forwardOptions, 'confirm', 'Confirm the booking').recordBookingOutcome({ bookingId, status: 'CONFIRMED' });
     });
-    state.status = 'CONFIRMED';
+    setStatus('CONFIRMED');
     state.currentStep = null;
+    setCurrentDetails('Confirmed; open for cancellation');
 
     const cancelledInWindow = await condition(() => cancelRequested, input.cancellationWindow ?? defaultCancellationWindow);
     if (cancelledInWindow) await unwind('CANCELLED', state.cancelReason ?? 'cancelled on request');
@@ -136,11 +176,11 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
 }
 
 function plannedSteps(input: BookTripInput) {
-  const steps: { kind: ReservationKind; offerId: string; quantity: number }[] = [
-    { kind: 'flight', ...input.flight },
-    { kind: 'hotel', ...input.hotel },
+  const steps: { kind: ReservationKind; step: TripStep }[] = [
+    { kind: 'flight', step: input.flight },
+    { kind: 'hotel', step: input.hotel },
   ];
-  if (input.car) steps.push({ kind: 'car', ...input.car });
+  if (input.car) steps.push({ kind: 'car', step: input.car });
   return steps;
 }
 

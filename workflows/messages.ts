@@ -11,10 +11,13 @@ export const bookTripWorkflowType = 'bookTrip';
 export interface TripStep {
   offerId: string;
   quantity: number;
+  /** The offer's name, for readable activity summaries in the Temporal UI. */
+  offerName?: string;
 }
 
 export interface BookTripInput {
   bookingId: string;
+  traveler?: { name: string; email: string };
   flight: TripStep;
   hotel: TripStep;
   car?: TripStep;

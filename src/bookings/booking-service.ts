@@ -15,7 +15,7 @@ import { EventType } from '../outbox/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';
-import { sagaInputFor } from './saga-input.ts';
+import { type OfferNames, sagaInputFor, sagaPresentation } from './saga-input.ts';
 
 export interface BookingServiceDependencies {
   prisma: Db;
@@ -40,10 +40,13 @@ export function createBookingService(deps: BookingServiceDependencies) {
 
   async function startSaga(booking: StoredBooking): Promise<boolean> {
     try {
+      const request = booking.request as BookingRequest;
+      const input = sagaInputFor(booking.id, request, await offerNames(prisma, request), deps.cancellationWindow);
       await temporal.workflow.start<typeof bookTrip>(bookTripWorkflowType, {
         workflowId: booking.id,
         taskQueue,
-        args: [sagaInputFor(booking.id, booking.request as BookingRequest, deps.cancellationWindow)],
+        args: [input],
+        ...sagaPresentation(input),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
@@ -181,6 +184,12 @@ async function assertOffersBookable(prisma: Db, request: BookingRequest) {
     else if (offer.kind !== kind) problems.push({ path, reason: `offer ${id} is a ${offer.kind} offer, not a ${kind} offer` });
   }
   if (problems.length > 0) throw new BookingError('offer_not_bookable', 'The booking names offers that cannot be booked', problems);
+}
+
+async function offerNames(prisma: Db, request: BookingRequest): Promise<OfferNames> {
+  const ids = [request.flight.offerId, request.hotel.offerId, ...(request.car ? [request.car.offerId] : [])];
+  const offers = await prisma.offer.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  return new Map(offers.map((o) => [o.id, o.name]));
 }
 
 function isClosedWorkflowError(error: unknown): boolean {

@@ -1,12 +1,46 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import type { BookTripInput } from '../../workflows/messages.ts';
+import { BookingStatus, TravelerEmail } from '../../workflows/search-attributes.ts';
 import type { BookingRequest } from './booking-request.ts';
 
-export function sagaInputFor(bookingId: string, request: BookingRequest, cancellationWindow?: string): BookTripInput {
+export type OfferNames = Map<string, string>;
+
+export function sagaInputFor(
+  bookingId: string,
+  request: BookingRequest,
+  offerNames: OfferNames,
+  cancellationWindow?: string,
+): BookTripInput {
+  const step = (offerId: string, quantity: number) => ({ offerId, quantity, offerName: offerNames.get(offerId) });
   return {
     bookingId,
-    flight: { offerId: request.flight.offerId, quantity: request.flight.seats },
-    hotel: { offerId: request.hotel.offerId, quantity: request.hotel.rooms },
-    ...(request.car ? { car: { offerId: request.car.offerId, quantity: 1 } } : {}),
+    traveler: request.traveler,
+    flight: step(request.flight.offerId, request.flight.seats),
+    hotel: step(request.hotel.offerId, request.hotel.rooms),
+    ...(request.car ? { car: step(request.car.offerId, 1) } : {}),
     ...(cancellationWindow ? { cancellationWindow } : {}),
+  };
+}
+
+/**
+ * What a person sees in the Temporal Web UI before opening anything: a one-line summary, the trip's key facts as a
+ * memo, and the search attributes the list can be filtered by.
+ */
+export function sagaPresentation(input: BookTripInput) {
+  const part = (s?: { offerName?: string; offerId: string; quantity: number }) => (s ? `${s.offerName ?? s.offerId} ×${s.quantity}` : undefined);
+  const flight = part(input.flight);
+  const hotel = part(input.hotel);
+  const car = part(input.car);
+  const traveler = input.traveler ? `${input.traveler.name} <${input.traveler.email}>` : undefined;
+  return {
+    staticSummary: `Trip for ${input.traveler?.name ?? input.bookingId}: ${[flight, hotel, car].filter(Boolean).join(' → ')}`,
+    staticDetails: [`Booking ${input.bookingId}`, traveler && `Traveler: ${traveler}`, `Flight: ${flight}`, `Hotel: ${hotel}`, car && `Car: ${car}`]
+      .filter(Boolean)
+      .join('\n'),
+    memo: { traveler, flight, hotel, ...(car ? { car } : {}) },
+    typedSearchAttributes: [
+      { key: BookingStatus, value: 'PENDING' },
+      ...(input.traveler ? [{ key: TravelerEmail, value: input.traveler.email }] : []),
+    ] satisfies SearchAttributePair[],
   };
 }

@@ -2,6 +2,7 @@ import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { createServices } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
+import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from './create-worker.ts';
 import { runSagaStarter } from './saga-starter.ts';
 
@@ -14,6 +15,7 @@ const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: c
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
 const temporal = await connectClient(config.temporalAddress);
+await ensureSearchAttributes(temporal, log);
 const { bookings } = createServices(config, db, temporal, log);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });

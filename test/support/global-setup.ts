@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { applyMigrations, pgExecutor } from '../../src/db/migrations.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
+import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
 
 declare module 'vitest' {
@@ -36,7 +37,12 @@ export default async function setup(project: TestProject) {
   await applyMigrations(pgExecutor(client), { log });
   await client.end();
 
-  const server = await startTemporalDevServer({ cliPath: await ensureTemporalCli({ log }), uiPort: null, log });
+  const server = await startTemporalDevServer({
+    cliPath: await ensureTemporalCli({ log }),
+    uiPort: null,
+    searchAttributes: devServerSearchAttributes(),
+    log,
+  });
 
   const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-bundle-'));
   const bundlePath = path.join(bundleDir, 'workflows.js');
