@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,37 +7,24 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations, pgExecutor, pgliteExecutor } from '../src/db/migrations.ts';
+import { createThrowawayDatabase } from './support/databases.ts';
 
 // The committed migrations against throwaway databases of our own on the local PostgreSQL server, and on PGlite.
-const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
 const migrationsDir = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
 const migrationNames = (await readdir(migrationsDir, { withFileTypes: true }))
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
 
-const databases: string[] = [];
+const dropAfterwards: (() => Promise<void>)[] = [];
 const clients: pg.Client[] = [];
-
-async function adminQuery(sql: string) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** A new empty database, dropped after the file; returns a connection factory for it. */
 async function throwawayDatabase() {
-  const name = `tripsaga_test_migrations_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  databases.push(name);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const database = await createThrowawayDatabase('tripsaga_test_migrations');
+  dropAfterwards.push(database.drop);
   return async () => {
-    const client = new pg.Client({ connectionString: url.href });
+    const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     clients.push(client);
     return client;
@@ -46,7 +33,7 @@ async function throwawayDatabase() {
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.end().catch(() => {})));
-  for (const name of databases) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const drop of dropAfterwards) await drop();
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

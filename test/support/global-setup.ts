@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
+import { adminDatabaseUrl, createThrowawayDatabase } from './databases.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,11 +27,10 @@ const log = (line: string) => console.log(`[test setup] ${line}`);
  * database of our own on the shared server (created here, dropped at the end), and the workflow bundle built once.
  */
 export default async function setup(project: TestProject) {
-  const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
-  const dbName = `tripsaga_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = withDatabase(adminUrl, dbName);
-  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
-  log(`database ${dbName}`);
+  const adminUrl = adminDatabaseUrl();
+  const database = await createThrowawayDatabase('tripsaga_test', adminUrl);
+  const databaseUrl = database.url;
+  log(`database ${database.name}`);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   await applyMigrations(pgExecutor(client), { log });
@@ -56,25 +55,9 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await server.stop();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await database.drop();
     await rm(bundleDir, { recursive: true, force: true });
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function adminQuery(adminUrl: string, sql: string) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }
 
 const quietLogger = {
