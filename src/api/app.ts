@@ -84,7 +84,7 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
   });
 
   app.post('/bookings/:id/cancel', async (req, res) => {
-    const hasBody = req.body !== undefined && Number(req.get('content-length') ?? 0) > 0;
+    const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (hasBody) requireJson(req);
     const { reason } = parseOrReject(cancelRequestSchema, req.body ?? {});
     const state = await bookings.cancelBooking(req.params.id, reason);
