@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startEntryPoint } from './support/child-process.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 let h: Harness;
 const children: ChildProcess[] = [];
 
@@ -18,29 +17,14 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** `npm run worker` as a separate process (node --import tsx, so the pid we kill is the worker itself). */
+/** `npm run worker` as a separate process on this suite's task queue. */
 async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.temporalAddress,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      MIGRATE_ON_START: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child } = await startEntryPoint(
+    'src/worker/main.ts',
+    { DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, TEMPORAL_TASK_QUEUE: h.taskQueue, MIGRATE_ON_START: 'false' },
+    /polling task queue/,
+  );
   children.push(child);
-  let output = '';
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk;
-      if (output.includes('polling task queue')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${output}`)));
-  });
   return child;
 }
 
