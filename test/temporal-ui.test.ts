@@ -66,7 +66,9 @@ describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
       'Cancel flight TP123 Lisbon-Paris ×2 (compensation)',
       'Mark the booking COMPENSATED',
     ]);
-    await page.getByRole('heading', { name: 'Event History' }).scrollIntoViewIfNeeded();
+    // For the picture: the timeline over the Compact table, one row per activity, the refused one in red.
+    await page.getByRole('button', { name: 'Compact', exact: true }).click();
+    await page.getByRole('heading', { name: 'Event History' }).evaluate((heading) => heading.scrollIntoView());
     await page.screenshot({ path: await artifactPath('temporal-ui-compensated-history.png') });
 
     // User Metadata: the whole story on one screen, without opening a payload.
