@@ -78,7 +78,7 @@ describe('HTTP API: bookings', () => {
         hotel: { offerId: offers.hotel.id, quantity: 1, status: 'RESERVED' },
         car: { offerId: offers.car.id, quantity: 1, status: 'RESERVED' },
       },
-      workflow: { workflowId: res.body.bookingId, url: `http://localhost:8233/namespaces/default/workflows/${res.body.bookingId}` },
+      workflow: { workflowId: res.body.bookingId, url: `${h.temporalUiUrl}/namespaces/default/workflows/${res.body.bookingId}` },
     });
     expect(view.body.live).toMatchObject({ status: 'CONFIRMED' });
 

@@ -97,6 +97,15 @@ describe('bookTrip saga', () => {
       return false;
     });
     const description = await handle.describe();
+    // The README's three ways to find a booking, in the form it gives them; "the day" is the saga's UTC start day.
+    const dayOf = (offsetDays: number) => new Date(description.startTime.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    const compensatedOn = (day: string, nextDay: string) =>
+      `BookingStatus = "COMPENSATED" AND StartTime >= "${day}T00:00:00Z" AND StartTime < "${nextDay}T00:00:00Z"`;
+    expect(await listed(`WorkflowId = "${id}"`)).toEqual([id]);
+    expect(await listed(`TravelerEmail = "${request.traveler.email}"`)).toEqual([id]);
+    expect(await listed(compensatedOn(dayOf(0), dayOf(1)))).toContain(id);
+    expect(await listed(compensatedOn(dayOf(1), dayOf(2)))).not.toContain(id);
+    expect(await listed(`BookingStatus = "CONFIRMED" AND TravelerEmail = "${request.traveler.email}"`)).toEqual([]);
     expect(await description.memo).toEqual({
       traveler: `Ada Lovelace <${request.traveler.email}>`,
       flight: 'TP123 Lisbon-Paris ×2',
@@ -104,6 +113,9 @@ describe('bookTrip saga', () => {
       car: 'Compact ×1',
     });
     expect(await description.staticSummary()).toBe('Trip for Ada Lovelace: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1');
+    expect(await description.staticDetails()).toBe(
+      [`- Traveler: Ada Lovelace (${request.traveler.email})`, '- Flight: TP123 Lisbon-Paris ×2', '- Hotel: Ritz Paris ×1', '- Car: Compact ×1'].join('\n'),
+    );
 
     const events = (await handle.fetchHistory()).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
@@ -222,6 +234,12 @@ describe('bookTrip saga', () => {
     );
   }, 120_000);
 });
+
+async function listed(query: string) {
+  const ids: string[] = [];
+  for await (const workflow of h.temporal.workflow.list({ query })) ids.push(workflow.workflowId);
+  return ids;
+}
 
 /** User metadata is a payload; the UI decodes it with the default (JSON) converter, as we do here. */
 async function summaryOf(payload: { data?: Uint8Array | null } | null | undefined) {
