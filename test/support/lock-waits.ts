@@ -8,7 +8,9 @@ import type pg from 'pg';
 export async function untilSomeoneWaitsOnALock(db: pg.Client, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   const sql = "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
-  while ((await db.query(sql)).rowCount === 0) {
+  // The caller is usually the blocker, inside its transaction, where activity statistics are a snapshot taken once.
+  const fresh = async () => (await db.query('SELECT pg_stat_clear_snapshot()'), db.query(sql));
+  while ((await fresh()).rowCount === 0) {
     if (Date.now() > deadline) throw new Error('nothing waited on the lock in time');
     await sleep(50);
   }
