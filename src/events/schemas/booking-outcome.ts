@@ -18,7 +18,7 @@ function outcomeV1<S extends 'CONFIRMED' | 'COMPENSATED' | 'CANCELLED'>(status: 
   return z.object({
     bookingId,
     status: z.literal(status),
-    reason: z.string().optional().describe('why the trip was undone: the failed step, or the reason given on cancel'),
+    reason: z.string().optional().describe('compensated or cancelled: why (the failed step, or the reason given on cancel)'),
     traveler,
     reservations: z.array(reservation).describe('in the order the saga took them'),
   });
