@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import { type JsonSchema, toJsonSchema } from '../lib/json-schema.ts';
 import { dataSchemaUri } from '../outbox/cloud-event.ts';
 import type { EventDefinition } from './define-event.ts';
 
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema };
 
 /**
  * The JSON Schema of one version of an event's data, with `$id` = the CloudEvent's `dataschema`. Generated in
@@ -16,7 +16,7 @@ export function eventDataJsonSchema(
 ): JsonSchema {
   const schema = definition.schemaOf(version);
   if (!schema) throw new Error(`${definition.type} has no v${version}`);
-  const { $schema, ...body } = z.toJSONSchema(schema, { io: 'input', target }) as JsonSchema;
+  const { $schema, ...body } = toJsonSchema(schema, target);
   return {
     $schema,
     $id: dataSchemaUri(definition.type, version),
