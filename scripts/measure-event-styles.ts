@@ -56,8 +56,12 @@ try {
   console.log('|---|---|---|---|');
   console.log(`| state transfer: decode booking.confirmed | ${await timed(() => decodeEvent(confirmedMessage))} |`);
   console.log(`| notification: decode booking.status-changed | ${await timed(() => decodeEvent(notificationOfConfirmed))} |`);
-  console.log(`| notification: decode + GET a CANCELLED booking (database only) | ${await timed(() => callBack(notificationOfCancelled))} |`);
-  console.log(`| notification: decode + GET a CONFIRMED booking (database + Temporal query of the live saga) | ${await timed(() => callBack(notificationOfConfirmed))} |`);
+  console.log(
+    `| notification: decode + GET a CANCELLED booking (database only) | ${await timed(() => callBack(notificationOfCancelled))} |`,
+  );
+  console.log(
+    `| notification: decode + GET a CONFIRMED booking (database + Temporal query of the live saga) | ${await timed(() => callBack(notificationOfConfirmed))} |`,
+  );
 
   const cancelledId = trips['confirmed-then-cancelled'];
   const cancelledEvents = await sandbox.events(cancelledId);

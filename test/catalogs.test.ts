@@ -30,7 +30,10 @@ describe('AsyncAPI 3.0 document of the events', () => {
     expect(document!.version()).toBe('3.0.0');
     expect(document!.channels().length).toBe(Object.keys(eventCatalog).length);
     expect(document!.messages().length).toBe(Object.values(eventCatalog).reduce((n, d) => n + d.latestVersion, 0));
-    const addresses = document!.channels().all().map((c) => c.address());
+    const addresses = document!
+      .channels()
+      .all()
+      .map((c) => c.address());
     expect(addresses).toContain(subjectFor('com.tripsaga.booking.status-changed'));
     expect(addresses).toContain('tripsaga.events.booking.confirmed');
   });
@@ -59,7 +62,10 @@ describe('AsyncAPI 3.0 document of the events', () => {
       const validate = payloadOf(event.type, version);
       expect(validate(JSON.parse(JSON.stringify(event))), `${event.type} v${version}: ${ajv.errorsText(validate.errors)}`).toBe(true);
     }
-    const mislabelled = { ...written.find((e) => e.type === 'com.tripsaga.booking.confirmed')!, dataschema: 'urn:tripsaga:schema:com.tripsaga.booking.confirmed:v1' };
+    const mislabelled = {
+      ...written.find((e) => e.type === 'com.tripsaga.booking.confirmed')!,
+      dataschema: 'urn:tripsaga:schema:com.tripsaga.booking.confirmed:v1',
+    };
     expect(payloadOf('com.tripsaga.booking.confirmed', 2)(mislabelled)).toBe(false);
   });
 
@@ -84,7 +90,7 @@ describe('OpenAPI 3.1 document of the HTTP API', () => {
     expect(served.sort()).toEqual(documented.sort());
   });
 
-  it("real answers fit the documented response schemas, and real requests the request schemas", async () => {
+  it('real answers fit the documented response schemas, and real requests the request schemas', async () => {
     const doc = buildOpenApiDocument();
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     ajv.addSchema(doc, 'openapi');
@@ -98,7 +104,12 @@ describe('OpenAPI 3.1 document of the HTTP API', () => {
     const offer = (await request(h.app).post('/offers').send(newOffer).expect(201)).body;
     check('Offer', offer);
     check('OfferList', (await request(h.app).get('/offers').expect(200)).body);
-    const hotel = (await request(h.app).post('/offers').send({ ...newOffer, kind: 'hotel', name: 'Ritz' }).expect(201)).body;
+    const hotel = (
+      await request(h.app)
+        .post('/offers')
+        .send({ ...newOffer, kind: 'hotel', name: 'Ritz' })
+        .expect(201)
+    ).body;
     const booking = h.request({ flight: offer.id, hotel: hotel.id });
     check('BookingRequest', booking);
     const accepted = (await request(h.app).post('/bookings').send(booking).expect(202)).body;
@@ -128,12 +139,21 @@ describe('GET /docs, the reference page', () => {
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(page.text).not.toMatch(/https?:\/\//);
     const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(assets).toEqual(['/docs/favicon-32x32.png', '/docs/swagger-ui.css', '/openapi.json', '/docs/swagger-ui-bundle.js', '/docs/reference.js']);
+    expect(assets).toEqual([
+      '/docs/favicon-32x32.png',
+      '/docs/swagger-ui.css',
+      '/openapi.json',
+      '/docs/swagger-ui-bundle.js',
+      '/docs/reference.js',
+    ]);
     for (const asset of assets) {
       const res = await request(h.app).get(asset).expect(200);
       expect(Number(res.headers['content-length'] ?? res.text?.length ?? 0)).toBeGreaterThan(0);
     }
-    const bundle = await request(h.app).get('/docs/swagger-ui-bundle.js').expect(200).expect('content-type', /javascript/);
+    const bundle = await request(h.app)
+      .get('/docs/swagger-ui-bundle.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     expect(bundle.text).toMatch(/SwaggerUIBundle/);
     const start = await request(h.app).get('/docs/reference.js').expect(200);
     expect(start.text).toMatch(/url: '\/openapi\.json'/);

@@ -34,7 +34,10 @@ describe('compatibility check over the published JSON Schema files (contracts/ev
   });
 
   it('fails when a required field is removed from a published version', () => {
-    const { breaking } = checkEventContracts(catalogWith(EventType.bookingConfirmed, 2, bookingConfirmedV2.omit({ total: true })), published);
+    const { breaking } = checkEventContracts(
+      catalogWith(EventType.bookingConfirmed, 2, bookingConfirmedV2.omit({ total: true })),
+      published,
+    );
     expect(breaking).toEqual([
       expect.stringMatching(/^com\.tripsaga\.booking\.confirmed v2: total required field removed \(breaks old-readers\); .* add v3$/),
     ]);
@@ -86,9 +89,14 @@ describe('compatibility check over the published JSON Schema files (contracts/ev
     const renamed = bookingConfirmedV2.omit({ traveler: true }).extend({ passenger: bookingConfirmedV2.shape.traveler });
     const undeclared = checkEventContracts(catalogWithNewVersion(EventType.bookingConfirmed, renamed), published);
     expect(undeclared.breaking).toEqual([
-      expect.stringMatching(/^com\.tripsaga\.booking\.confirmed v3 breaks readers of v2 \(traveler required field removed\) but is not declared breaking/),
+      expect.stringMatching(
+        /^com\.tripsaga\.booking\.confirmed v3 breaks readers of v2 \(traveler required field removed\) but is not declared breaking/,
+      ),
     ]);
-    const declared = checkEventContracts(catalogWithNewVersion(EventType.bookingConfirmed, renamed, 'traveler is now passenger'), published);
+    const declared = checkEventContracts(
+      catalogWithNewVersion(EventType.bookingConfirmed, renamed, 'traveler is now passenger'),
+      published,
+    );
     expect(declared.breaking).toEqual([]);
     expect(declared.outdated.map((o) => `${o.type} v${o.version}`)).toEqual(['com.tripsaga.booking.confirmed v3']);
 
@@ -106,15 +114,20 @@ describe('compatibility check over the published JSON Schema files (contracts/ev
   });
 
   it('knows that integer is a kind of number', () => {
-    expect(incompatibilities({ type: 'integer' }, { type: 'number' })).toEqual([{ path: '(data)', problem: 'may now be number', breaks: 'old-readers' }]);
-    expect(incompatibilities({ type: 'number' }, { type: 'integer' })).toEqual([{ path: '(data)', problem: 'can no longer be number', breaks: 'stored-events' }]);
+    expect(incompatibilities({ type: 'integer' }, { type: 'number' })).toEqual([
+      { path: '(data)', problem: 'may now be number', breaks: 'old-readers' },
+    ]);
+    expect(incompatibilities({ type: 'number' }, { type: 'integer' })).toEqual([
+      { path: '(data)', problem: 'can no longer be number', breaks: 'stored-events' },
+    ]);
     expect(incompatibilities({ type: 'integer', description: 'a' }, { type: 'integer', description: 'b' })).toEqual([]);
   });
 });
 
 describe('the published JSON Schema files are the contract for non-TypeScript consumers too', () => {
   const ajv = new Ajv2020({ allErrors: true, strict: true });
-  const validatorFor = (type: string, version: number) => ajv.getSchema(`urn:tripsaga:schema:${type}:v${version}`) ?? ajv.compile(published.get(type)!.get(version)!);
+  const validatorFor = (type: string, version: number) =>
+    ajv.getSchema(`urn:tripsaga:schema:${type}:v${version}`) ?? ajv.compile(published.get(type)!.get(version)!);
 
   it('every event recorded before v2 validates against its v1 file', () => {
     for (const { events } of recordedV1Events()) {
@@ -126,7 +139,9 @@ describe('the published JSON Schema files are the contract for non-TypeScript co
   });
 
   it('a reader validating with booking.confirmed v1 accepts v2 data (the files keep objects open)', () => {
-    const recorded = recordedV1Events().flatMap((r) => r.events).find((e) => e.type === EventType.bookingConfirmed)!;
+    const recorded = recordedV1Events()
+      .flatMap((r) => r.events)
+      .find((e) => e.type === EventType.bookingConfirmed)!;
     const v2 = { ...recorded.data, total: { amount: 1, currency: 'EUR' } };
     expect(validatorFor(EventType.bookingConfirmed, 2)(v2)).toBe(true);
     expect(validatorFor(EventType.bookingConfirmed, 1)(v2)).toBe(true);

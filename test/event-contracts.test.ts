@@ -155,8 +155,16 @@ describe('the event-notification consumer calls the API back (handler logic, to 
       }
       // Read after the trip was cancelled: all three notifications (PENDING, CONFIRMED, CANCELLED) describe it as it
       // is now, and share one dedupe key, so the traveler gets one message and never a stale "confirmed".
-      expect(notifications.map((n) => n.dedupeKey)).toEqual([`${cancelledTrip}:CANCELLED`, `${cancelledTrip}:CANCELLED`, `${cancelledTrip}:CANCELLED`]);
-      expect(notifications[0]).toMatchObject({ to: expect.stringMatching(/^ada\+/), subject: 'Your trip is cancelled', text: expect.stringContaining('plans changed') });
+      expect(notifications.map((n) => n.dedupeKey)).toEqual([
+        `${cancelledTrip}:CANCELLED`,
+        `${cancelledTrip}:CANCELLED`,
+        `${cancelledTrip}:CANCELLED`,
+      ]);
+      expect(notifications[0]).toMatchObject({
+        to: expect.stringMatching(/^ada\+/),
+        subject: 'Your trip is cancelled',
+        text: expect.stringContaining('plans changed'),
+      });
       expect(await api.getBooking('bk_does_not_exist')).toBeUndefined();
     } finally {
       await server.close();

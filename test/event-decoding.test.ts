@@ -91,7 +91,11 @@ describe('tolerant reader', () => {
 
   it('a newer version that only adds fields is read as the newest known; one that restructures is refused', () => {
     const recorded = confirmedV1();
-    const fromTheFuture = { ...recorded, dataschema: dataSchemaUri(recorded.type, 3), data: { ...(decodeEvent(recorded).data as object), carbonKg: 412 } };
+    const fromTheFuture = {
+      ...recorded,
+      dataschema: dataSchemaUri(recorded.type, 3),
+      data: { ...(decodeEvent(recorded).data as object), carbonKg: 412 },
+    };
     expect(decodeEvent(fromTheFuture)).toMatchObject({ version: 2, writtenVersion: 3 });
 
     const requested = recordedV1Event('confirmed-then-cancelled', EventType.bookingRequested);
@@ -118,12 +122,42 @@ describe('events a consumer cannot read are rejected with a reason, never a cras
     ['a time that is not RFC 3339', { ...base(), time: 'yesterday' }, 'invalid-envelope', /CloudEvents 1\.0/],
     ['binary data', { ...base(), data: undefined, data_base64: 'e30=' }, 'invalid-envelope', /no data/],
     ['XML data', { ...base(), datacontenttype: 'application/xml' }, 'invalid-envelope', /CloudEvents 1\.0/],
-    ['a dataschema of another type', { ...base(), dataschema: dataSchemaUri(EventType.carReserved, 1) }, 'invalid-envelope', /does not name type/],
-    ['a dataschema without a version', { ...base(), dataschema: 'urn:tripsaga:schema:com.tripsaga.booking.confirmed' }, 'invalid-envelope', /CloudEvents/],
-    ['an unknown type', { ...base(), type: 'com.tripsaga.booking.teleported', dataschema: dataSchemaUri('com.tripsaga.booking.teleported', 1) }, 'unknown-type', /no schema for event type com\.tripsaga\.booking\.teleported/],
-    ['a future version that does not fit', { ...base(), dataschema: dataSchemaUri(EventType.bookingConfirmed, 9), data: { bookingId: 'bk_1' } }, 'unknown-version', /v9 is newer/],
-    ['data that breaks its version', { ...base(), data: { ...(base().data as object), reservations: [{ kind: 'boat' }] } }, 'invalid-data', /does not match its schema v1/],
-    ['v2 without the total', { ...base(), dataschema: dataSchemaUri(EventType.bookingConfirmed, 2) }, 'invalid-data', /does not match its schema v2/],
+    [
+      'a dataschema of another type',
+      { ...base(), dataschema: dataSchemaUri(EventType.carReserved, 1) },
+      'invalid-envelope',
+      /does not name type/,
+    ],
+    [
+      'a dataschema without a version',
+      { ...base(), dataschema: 'urn:tripsaga:schema:com.tripsaga.booking.confirmed' },
+      'invalid-envelope',
+      /CloudEvents/,
+    ],
+    [
+      'an unknown type',
+      { ...base(), type: 'com.tripsaga.booking.teleported', dataschema: dataSchemaUri('com.tripsaga.booking.teleported', 1) },
+      'unknown-type',
+      /no schema for event type com\.tripsaga\.booking\.teleported/,
+    ],
+    [
+      'a future version that does not fit',
+      { ...base(), dataschema: dataSchemaUri(EventType.bookingConfirmed, 9), data: { bookingId: 'bk_1' } },
+      'unknown-version',
+      /v9 is newer/,
+    ],
+    [
+      'data that breaks its version',
+      { ...base(), data: { ...(base().data as object), reservations: [{ kind: 'boat' }] } },
+      'invalid-data',
+      /does not match its schema v1/,
+    ],
+    [
+      'v2 without the total',
+      { ...base(), dataschema: dataSchemaUri(EventType.bookingConfirmed, 2) },
+      'invalid-data',
+      /does not match its schema v2/,
+    ],
   ];
 
   it.each(cases)('%s', (_name, message, reason, explanation) => {

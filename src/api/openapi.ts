@@ -89,7 +89,10 @@ export function buildOpenApiDocument(version = '0.1.0') {
           tags: ['Offers'],
           summary: 'Create an offer',
           requestBody: { required: true, content: json('NewOffer') },
-          responses: { 201: { description: 'the offer, with all its units available', headers: location, content: json('Offer') }, ...errors(badBody) },
+          responses: {
+            201: { description: 'the offer, with all its units available', headers: location, content: json('Offer') },
+            ...errors(badBody),
+          },
         },
         get: {
           operationId: 'listOffers',
@@ -104,7 +107,10 @@ export function buildOpenApiDocument(version = '0.1.0') {
           tags: ['Offers'],
           summary: 'Read an offer',
           parameters: [idParameter('the offer id (a UUID)')],
-          responses: { 200: { description: 'the offer and what is left of it', content: json('Offer') }, ...errors({ 404: '`offer_not_found`' }) },
+          responses: {
+            200: { description: 'the offer and what is left of it', content: json('Offer') },
+            ...errors({ 404: '`offer_not_found`' }),
+          },
         },
       },
       '/bookings': {
@@ -130,7 +136,10 @@ export function buildOpenApiDocument(version = '0.1.0') {
               description: 'accepted; the saga runs',
               headers: {
                 ...location,
-                'Idempotent-Replayed': { description: '`true` when this answers an earlier request with the same key', schema: { type: 'string', const: 'true' } },
+                'Idempotent-Replayed': {
+                  description: '`true` when this answers an earlier request with the same key',
+                  schema: { type: 'string', const: 'true' },
+                },
               },
               content: json('BookingAccepted'),
             },

@@ -15,7 +15,8 @@ const assets: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+const contentSecurityPolicy =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 const page = `<!doctype html>
 <html lang="en">

@@ -54,10 +54,22 @@ export const eventCatalog = {
     { summary: 'The traveler (or an operator) cancelled and every reservation was given back.', style: 'state-transfer' },
     bookingCancelledV1,
   ),
-  [EventType.flightReserved]: defineEvent(EventType.flightReserved, { summary: 'Seats on a flight were taken.', style: 'fact' }, flightReservedV1),
-  [EventType.flightReleased]: defineEvent(EventType.flightReleased, { summary: 'Reserved seats were given back.', style: 'fact' }, flightReleasedV1),
+  [EventType.flightReserved]: defineEvent(
+    EventType.flightReserved,
+    { summary: 'Seats on a flight were taken.', style: 'fact' },
+    flightReservedV1,
+  ),
+  [EventType.flightReleased]: defineEvent(
+    EventType.flightReleased,
+    { summary: 'Reserved seats were given back.', style: 'fact' },
+    flightReleasedV1,
+  ),
   [EventType.hotelReserved]: defineEvent(EventType.hotelReserved, { summary: 'Hotel rooms were taken.', style: 'fact' }, hotelReservedV1),
-  [EventType.hotelReleased]: defineEvent(EventType.hotelReleased, { summary: 'Reserved rooms were given back.', style: 'fact' }, hotelReleasedV1),
+  [EventType.hotelReleased]: defineEvent(
+    EventType.hotelReleased,
+    { summary: 'Reserved rooms were given back.', style: 'fact' },
+    hotelReleasedV1,
+  ),
   [EventType.carReserved]: defineEvent(EventType.carReserved, { summary: 'A car was taken.', style: 'fact' }, carReservedV1),
   [EventType.carReleased]: defineEvent(EventType.carReleased, { summary: 'A reserved car was given back.', style: 'fact' }, carReleasedV1),
 } satisfies { [T in EventType]: EventDefinition<T> };

@@ -53,7 +53,8 @@ function compare(before: JsonSchema, after: JsonSchema, path: string, found: Inc
   compareObjects(before, after, path, found);
 
   if (isSchema(before.items) && isSchema(after.items)) compare(before.items, after.items, `${path}[]`, found);
-  else if (isSchema(before.items) !== isSchema(after.items)) report(isSchema(after.items) ? 'stored-events' : 'old-readers', 'items changed');
+  else if (isSchema(before.items) !== isSchema(after.items))
+    report(isSchema(after.items) ? 'stored-events' : 'old-readers', 'items changed');
 
   for (const keyword of ['anyOf', 'oneOf'] as const) {
     const a = before[keyword];
@@ -75,7 +76,8 @@ function compare(before: JsonSchema, after: JsonSchema, path: string, found: Inc
     if (JSON.stringify(a) === JSON.stringify(b)) continue;
     const change = `${keyword} changed from ${show(a)} to ${show(b)}`;
     if (typeof a === 'number' && typeof b === 'number' && lowerBounds.has(keyword)) report(b > a ? 'stored-events' : 'old-readers', change);
-    else if (typeof a === 'number' && typeof b === 'number' && upperBounds.has(keyword)) report(b < a ? 'stored-events' : 'old-readers', change);
+    else if (typeof a === 'number' && typeof b === 'number' && upperBounds.has(keyword))
+      report(b < a ? 'stored-events' : 'old-readers', change);
     else if (a === undefined) report('stored-events', change);
     else if (b === undefined) report('old-readers', change);
     else {

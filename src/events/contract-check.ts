@@ -31,9 +31,12 @@ export function checkEventContracts(catalog: AnyEventCatalog, published: Publish
       if (file) {
         const problems = incompatibilities(file, current);
         for (const p of problems) {
-          report.breaking.push(`${name}: ${p.path} ${p.problem} (breaks ${p.breaks}); a published version cannot change like this: add v${definition.latestVersion + 1}`);
+          report.breaking.push(
+            `${name}: ${p.path} ${p.problem} (breaks ${p.breaks}); a published version cannot change like this: add v${definition.latestVersion + 1}`,
+          );
         }
-        if (problems.length === 0 && JSON.stringify(file) !== JSON.stringify(current)) report.outdated.push({ type: definition.type, version, schema: current });
+        if (problems.length === 0 && JSON.stringify(file) !== JSON.stringify(current))
+          report.outdated.push({ type: definition.type, version, schema: current });
       } else {
         report.outdated.push({ type: definition.type, version, schema: current });
       }
@@ -42,7 +45,9 @@ export function checkEventContracts(catalog: AnyEventCatalog, published: Publish
         const forOldReaders = incompatibilities(previous, current).filter((p) => p.breaks === 'old-readers');
         if (forOldReaders.length > 0 && !breaking) {
           const what = forOldReaders.map((p) => `${p.path} ${p.problem}`).join('; ');
-          report.breaking.push(`${name} breaks readers of v${version - 1} (${what}) but is not declared breaking: make the change additive, or declare why it breaks and deploy consumers first`);
+          report.breaking.push(
+            `${name} breaks readers of v${version - 1} (${what}) but is not declared breaking: make the change additive, or declare why it breaks and deploy consumers first`,
+          );
         }
         if (forOldReaders.length === 0 && breaking) {
           report.breaking.push(`${name} is declared breaking, but readers of v${version - 1} can read it: drop the declaration`);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { EventType } from '../outbox/event-types.ts';
 import { type AnyEventCatalog, type DecodedData, eventCatalog } from './catalog.ts';
+import type { EventDefinition } from './define-event.ts';
 import { EventDecodeError, type RejectedEventFacts } from './decode-error.ts';
 import { cloudEventEnvelopeSchema, parseDataSchemaUri } from './envelope.ts';
 
@@ -44,38 +45,58 @@ export function createEventDecoder(catalog: AnyEventCatalog) {
       throw new EventDecodeError('unknown-type', `no schema for event type ${envelope.type}`, facts);
     }
     const written = declared.version;
-    const newest = definition.latestVersion;
-    let data: unknown;
-    if (written > newest) {
-      // A newer version: readable if it only added to the newest we know (the compatibility check makes producers
-      // declare every version that does not).
-      const read = definition.latestSchema.safeParse(envelope.data);
-      if (!read.success) {
-        throw new EventDecodeError(
-          'unknown-version',
-          `${envelope.type} v${written} is newer than the newest version this consumer knows (v${newest}), and its data does not fit v${newest}`,
-          facts,
-          issuesOf(read.error),
-        );
-      }
-      data = read.data;
-    } else {
-      const read = definition.schemaOf(written)!.safeParse(envelope.data);
-      if (!read.success) {
-        throw new EventDecodeError('invalid-data', `${envelope.type} data does not match its schema v${written}`, facts, issuesOf(read.error));
-      }
-      data = read.data;
-      for (const step of definition.versions.slice(written)) {
-        const upcast = step.schema.safeParse(safely(() => step.upcast!(data), facts, step.version));
-        if (!upcast.success) {
-          throw new EventDecodeError('invalid-data', `${envelope.type} v${step.version - 1} could not be upcast to v${step.version}`, facts, issuesOf(upcast.error));
-        }
-        data = upcast.data;
-      }
-    }
+    const data =
+      written > definition.latestVersion
+        ? readNewer(definition, envelope.data, written, facts)
+        : readAndUpcast(definition, envelope.data, written, facts);
     const { id, source, subject, time, type } = envelope;
-    return { id, source, subject, time, type, version: newest, writtenVersion: written, data };
+    return { id, source, subject, time, type, version: definition.latestVersion, writtenVersion: written, data };
   };
+}
+
+/** A version this consumer knows: validated against it, then upcast one version at a time to the newest. */
+function readAndUpcast(definition: EventDefinition, raw: unknown, written: number, facts: RejectedEventFacts): unknown {
+  const read = definition.schemaOf(written)!.safeParse(raw);
+  if (!read.success) {
+    throw new EventDecodeError(
+      'invalid-data',
+      `${definition.type} data does not match its schema v${written}`,
+      facts,
+      issuesOf(read.error),
+    );
+  }
+  let data = read.data;
+  for (const step of definition.versions.slice(written)) {
+    const upcast = step.schema.safeParse(safely(() => step.upcast!(data), facts, step.version));
+    if (!upcast.success) {
+      throw new EventDecodeError(
+        'invalid-data',
+        `${definition.type} v${step.version - 1} could not be upcast to v${step.version}`,
+        facts,
+        issuesOf(upcast.error),
+      );
+    }
+    data = upcast.data;
+  }
+  return data;
+}
+
+/**
+ * A version newer than this consumer knows: readable as the newest it knows if it only added fields (CI makes every
+ * version that does more declare itself breaking, and field names never change meaning).
+ */
+function readNewer(definition: EventDefinition, raw: unknown, written: number, facts: RejectedEventFacts): unknown {
+  const newest = definition.latestVersion;
+  const read = definition.latestSchema.safeParse(raw);
+  if (!read.success) {
+    throw new EventDecodeError(
+      'unknown-version',
+      `${definition.type} v${written} is newer than the newest version this consumer knows (v${newest}), and its data does not fit v${newest}`,
+      facts,
+      issuesOf(read.error),
+    );
+  }
+  return read.data;
 }
 
 const decodeWithCatalog = createEventDecoder(eventCatalog);
@@ -108,7 +129,12 @@ function parseEnvelope(candidate: object) {
   const facts = factsOf(candidate);
   const parsed = cloudEventEnvelopeSchema.safeParse(candidate);
   if (!parsed.success) {
-    throw new EventDecodeError('invalid-envelope', 'not a CloudEvents 1.0 structured event as tripsaga writes them', facts, issuesOf(parsed.error));
+    throw new EventDecodeError(
+      'invalid-envelope',
+      'not a CloudEvents 1.0 structured event as tripsaga writes them',
+      facts,
+      issuesOf(parsed.error),
+    );
   }
   if (!('data' in candidate) || parsed.data.data === undefined) {
     throw new EventDecodeError('invalid-envelope', 'the event has no data (data_base64 is not used by tripsaga)', facts);

@@ -42,7 +42,8 @@ export function createBookingApiClient({ baseUrl, timeoutMs = 2_000, fetch = glo
         throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}`, retryable);
       }
       const parsed = bookingViewSchema.safeParse(await response.json().catch(() => undefined));
-      if (!parsed.success) throw new BookingApiError(`GET /bookings/${bookingId} answered a body that is not a booking: ${parsed.error.message}`, false);
+      if (!parsed.success)
+        throw new BookingApiError(`GET /bookings/${bookingId} answered a body that is not a booking: ${parsed.error.message}`, false);
       return parsed.data;
     },
   };

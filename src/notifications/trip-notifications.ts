@@ -27,9 +27,18 @@ export function notificationFor(booking: BookingView): TripNotification {
   const currency = reserved[0]?.currency ?? 'EUR';
   const message = {
     PENDING: { subject: 'We are booking your trip', text: `We are reserving your trip ${bookingId}; you will hear from us in a moment.` },
-    CONFIRMED: { subject: 'Your trip is confirmed', text: `Your trip ${bookingId} is booked: ${reserved.length} reservations, ${euros(total, currency)} in total.` },
-    COMPENSATED: { subject: 'We could not book your trip', text: `We could not book your trip ${bookingId} (${booking.failureReason ?? 'no reason given'}); nothing was charged.` },
-    CANCELLED: { subject: 'Your trip is cancelled', text: `Your trip ${bookingId} is cancelled (${booking.failureReason ?? 'on request'}).` },
+    CONFIRMED: {
+      subject: 'Your trip is confirmed',
+      text: `Your trip ${bookingId} is booked: ${reserved.length} reservations, ${euros(total, currency)} in total.`,
+    },
+    COMPENSATED: {
+      subject: 'We could not book your trip',
+      text: `We could not book your trip ${bookingId} (${booking.failureReason ?? 'no reason given'}); nothing was charged.`,
+    },
+    CANCELLED: {
+      subject: 'Your trip is cancelled',
+      text: `Your trip ${bookingId} is cancelled (${booking.failureReason ?? 'on request'}).`,
+    },
   }[status];
   return { dedupeKey: `${bookingId}:${status}`, bookingId, status, to: traveler.email, ...message };
 }
