@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { appVersion } from '../lib/app-version.ts';
 import { jsonSchemaOptions, toJsonSchema } from '../lib/json-schema.ts';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
@@ -64,7 +65,7 @@ function componentSchemas() {
 }
 
 /** OpenAPI 3.1 for the HTTP API, built from the zod schemas its routes validate requests and responses with. */
-export function buildOpenApiDocument(version = '0.1.0') {
+export function buildOpenApiDocument(version = appVersion) {
   return {
     openapi: '3.1.0',
     info: {

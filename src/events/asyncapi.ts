@@ -1,4 +1,5 @@
 import { toJsonSchema } from '../lib/json-schema.ts';
+import { appVersion } from '../lib/app-version.ts';
 import { type AnyEventCatalog, eventCatalog } from './catalog.ts';
 import { cloudEventContentType, dataSchemaUri, eventSource, subjectFor } from '../outbox/cloud-event.ts';
 import { cloudEventEnvelopeSchema } from './envelope.ts';
@@ -18,7 +19,7 @@ const styleNote = {
  * version (the relay publishes stored events with the version they were written in). Generated from the catalog,
  * so it cannot drift from what producers validate against. Schemas are draft-07, AsyncAPI's default schema format.
  */
-export function buildAsyncApiDocument(catalog: AnyEventCatalog = eventCatalog, version = '0.1.0') {
+export function buildAsyncApiDocument(catalog: AnyEventCatalog = eventCatalog, version = appVersion) {
   const envelope = toJsonSchema(cloudEventEnvelopeSchema, 'draft-7') as {
     properties: Record<string, unknown>;
     required: string[];
