@@ -85,10 +85,12 @@ describe('HTTP API: bookings', () => {
     const events = await request(h.app).get(`${location}/events`).expect(200);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
       'com.tripsaga.booking.requested',
+      'com.tripsaga.booking.status-changed',
       'com.tripsaga.flight.reserved',
       'com.tripsaga.hotel.reserved',
       'com.tripsaga.car.reserved',
       'com.tripsaga.booking.confirmed',
+      'com.tripsaga.booking.status-changed',
     ]);
     const positions = events.body.events.map((e: { position: string }) => BigInt(e.position));
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);

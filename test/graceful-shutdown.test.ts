@@ -41,7 +41,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await worker.exited).toBe(0);
     expect(worker.output()).toMatch(/stopped/);
     // The activity's work committed and was reported, not abandoned to a timeout and a retry.
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved']);
+    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'booking.status-changed', 'flight.reserved']);
     const history = await h.temporal.workflow.getHandle(id).fetchHistory();
     const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes);
     expect(completed).toHaveLength(1);

@@ -39,7 +39,7 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   const first = await startWorkerProcess();
   const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
   await untilSomeoneWaitsOnALock(blocker);
-  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved']);
+  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'booking.status-changed', 'flight.reserved']);
 
   first.kill('SIGKILL');
   await once(first, 'exit');
@@ -49,7 +49,15 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   await startWorkerProcess();
   await h.waitForStatus(id, 'CONFIRMED', 60_000);
 
-  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'car.reserved', 'booking.confirmed']);
+  expect(await h.eventTypes(id)).toEqual([
+    'booking.requested',
+    'booking.status-changed',
+    'flight.reserved',
+    'hotel.reserved',
+    'car.reserved',
+    'booking.confirmed',
+    'booking.status-changed',
+  ]);
   expect(await h.prisma.reservation.count({ where: { bookingId: id } })).toBe(3);
   expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);
   const steps = await h.prisma.sagaStep.findMany({ where: { bookingId: id }, orderBy: { createdAt: 'asc' } });
