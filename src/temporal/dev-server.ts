@@ -26,6 +26,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   namespace: string;
+  /** The server process, for reading its CPU time and memory from /proc (the benchmark does). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   return {
     address,
     namespace,
+    pid: child.pid,
     uiUrl: uiPort === null ? undefined : `http://localhost:${uiPort}`,
     stop: async () => {
       await terminate(child);
