@@ -28,6 +28,13 @@ export interface QueryPlan {
 
 export interface HotPathPlans {
   bookingsInDatabase: number;
+  /**
+   * Statements each part sent for one booking (transaction control included: every one is a round trip). Unlike
+   * the timings, these do not depend on how busy the machine is.
+   */
+  statements: Record<string, number>;
+  /** The happy path of one booking: the API's accept, three reserve steps, the confirm step. */
+  statementsPerBooking: number;
   queries: QueryPlan[];
 }
 
@@ -46,7 +53,10 @@ export async function explainHotPath(env: BenchEnvironment): Promise<HotPathPlan
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.databaseUrl }), log: [{ emit: 'event', level: 'query' }] });
   const captured: CapturedQuery[] = [];
   let origin = '';
+  const statements: Record<string, number> = {};
   prisma.$on('query', (event) => {
+    // Prisma logs COMMIT but not the BEGIN it sent before the first statement of an interactive transaction.
+    statements[origin] = (statements[origin] ?? 0) + (/^COMMIT/i.test(event.query) ? 2 : 1);
     if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(event.query)) return;
     captured.push({ origin, sql: event.query, params: JSON.parse(event.params) as unknown[] });
   });
@@ -65,7 +75,7 @@ export async function explainHotPath(env: BenchEnvironment): Promise<HotPathPlan
     const trip = benchTrip(env.offers);
     origin = 'api: POST /bookings';
     bookingId = (await bookings.createBooking(trip, `bench-plans-${randomUUID()}`)).booking.id;
-    origin = 'worker: reserve step';
+    origin = 'worker: 3 reserve steps';
     await activities.reserveFlight({ bookingId, offerId: trip.flight.offerId, quantity: 1 });
     await activities.reserveHotel({ bookingId, offerId: trip.hotel.offerId, quantity: 1 });
     await activities.reserveCar({ bookingId, offerId: trip.car!.offerId, quantity: 1 });
@@ -95,7 +105,13 @@ export async function explainHotPath(env: BenchEnvironment): Promise<HotPathPlan
     seen.add(key);
     queries.push(await explain(env, query));
   }
-  return { bookingsInDatabase: await countBookings(env.db), queries };
+  const happyPath = ['api: POST /bookings', 'worker: 3 reserve steps', 'worker: confirm step'];
+  return {
+    bookingsInDatabase: await countBookings(env.db),
+    statements,
+    statementsPerBooking: happyPath.reduce((sum, o) => sum + (statements[o] ?? 0), 0),
+    queries,
+  };
 }
 
 async function explain(env: BenchEnvironment, { origin, sql, params }: CapturedQuery): Promise<QueryPlan> {

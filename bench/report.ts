@@ -120,6 +120,11 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
   if (plans) {
     section(`Hot-path query plans at ${plans.bookingsInDatabase} bookings (EXPLAIN of the SQL Prisma sent)`);
     out.push(formatTable(['origin', 'statement', 'plan', 'access'], plans.queries.map((q) => [q.origin.replace(/ \(hand-written.*\)$/, ' (expected)'), q.statement, q.verdict, accessPath(q)])));
+    out.push(
+      `statements sent (round trips, BEGIN/COMMIT included): ${Object.entries(plans.statements)
+        .map(([origin, n]) => `${origin} ${n}`)
+        .join(', ')}; one booking's happy path: ${plans.statementsPerBooking}`,
+    );
     const seqScans = plans.queries.filter((q) => q.verdict === 'seq scan');
     out.push(seqScans.length ? `!! ${seqScans.length} statement(s) scan a table sequentially with no index to use` : 'every statement that reads has an index to use');
     if (plans.queries.some((q) => q.verdict === 'small table')) {
