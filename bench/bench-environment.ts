@@ -69,6 +69,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       cliPath: await ensureTemporalCli({ log }),
       uiPort: null,
       searchAttributes: devServerSearchAttributes(),
+      dynamicConfig: plan.temporalDynamicConfig,
       log,
     });
     cleanups.push(() => devServer.stop());

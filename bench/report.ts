@@ -40,6 +40,8 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push(`!! the machine was busy (load above ${m.cpus} CPUs): absolute figures are noise; ratios within this run say more`);
   }
   if (results.mode === 'quick') out.push('!! --quick: a smoke run with short measurements, not figures to quote');
+  const dynamicConfig = Object.entries(results.settings.temporalDynamicConfig);
+  out.push(`Temporal dev server: ${dynamicConfig.length ? dynamicConfig.map(([k, v]) => `${k}=${v}`).join(', ') : 'stock settings (--stock-temporal)'}`);
   if (results.versions) {
     const v = results.versions;
     out.push(`node ${v.node}, PostgreSQL ${v.postgres}, ${v.temporalCli}, commit ${v.gitCommit}`);

@@ -45,6 +45,8 @@ describe('benchmark arithmetic', () => {
     expect(quick.outPath).toMatch(/bench\/results\/2026-11-27T07-05-09Z-quick\.json$/);
     expect(quick.measureMs).toBeLessThan(full.measureMs);
     expect(full).toMatchObject({ mode: 'full', outPath: '/tmp/x.json', concurrencies: [2, 4] });
+    expect(quick.temporalDynamicConfig).toEqual({ 'history.transferProcessorMaxPollRPS': 1000 });
+    expect(parseBenchArgs(['--stock-temporal'], now)).toMatchObject({ temporalDynamicConfig: {} });
     expect(parseBenchArgs(['--help'])).toBe('help');
     expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);
