@@ -6,7 +6,8 @@ import type { BenchEnvironment } from './bench-environment.ts';
 import { watchBookingOutcomes } from './confirmation-watcher.ts';
 import { type MeasureContext, type Measurement, measure, warmUp } from './measure.ts';
 import type { BenchPlan } from './options.ts';
-import { createBookingClient, sagaOperation } from './saga-load.ts';
+import { inspectSagaHistories } from './saga-health.ts';
+import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
 import { ratio } from './stats.ts';
 
 export interface EngineComparison {
@@ -34,15 +35,17 @@ export async function compareWithBareEngine(ctx: MeasureContext, env: BenchEnvir
         measureMs: plan.measureMs,
         operation: bareOperation(env.temporal, env.bareTaskQueue),
       });
+      const confirmed = new RecentBookings();
       const saga = await measure(ctx, {
         label: `tripsaga saga  c=${concurrency}`,
         kind: 'saga',
         concurrency,
         warmupMs: plan.warmupMs,
         measureMs: plan.measureMs,
-        operation: sagaOperation(client, watcher, env.offers),
+        operation: sagaOperation(client, watcher, env.offers, confirmed),
         settleMs: plan.sagaSettleMs,
       });
+      saga.sagaHealth = await inspectSagaHistories(env.temporal, confirmed.list());
       comparison.bare.push(bare);
       comparison.saga.push(saga);
       comparison.ratios.push({

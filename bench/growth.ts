@@ -2,7 +2,8 @@ import type { BenchEnvironment } from './bench-environment.ts';
 import { watchBookingOutcomes } from './confirmation-watcher.ts';
 import { type MeasureContext, type Measurement, measure } from './measure.ts';
 import type { BenchPlan } from './options.ts';
-import { createBookingClient, sagaOperation } from './saga-load.ts';
+import { inspectSagaHistories } from './saga-health.ts';
+import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
 import { countBookings, resetBookings, seedConfirmedBookings } from './seed.ts';
 
 export interface GrowthLevel {
@@ -31,15 +32,17 @@ export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, 
       }
       const seededSeconds = (performance.now() - seedStartedAt) / 1000;
       const bookingsAtStart = await countBookings(env.db);
+      const confirmed = new RecentBookings();
       const saga = await measure(ctx, {
         kind: 'saga',
         label: `saga @ ${bookingsAtStart} bookings  c=${plan.growth.concurrency}`,
         concurrency: plan.growth.concurrency,
         warmupMs: plan.warmupMs,
         measureMs: plan.measureMs,
-        operation: sagaOperation(client, watcher, env.offers),
+        operation: sagaOperation(client, watcher, env.offers, confirmed),
         settleMs: plan.sagaSettleMs,
       });
+      saga.sagaHealth = await inspectSagaHistories(env.temporal, confirmed.list());
       levels.push({ bookingsAtStart, seededSeconds: Math.round(seededSeconds * 10) / 10, saga });
     }
   } finally {

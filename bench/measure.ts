@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClosedLoopResult, type OperationTiming, runClosedLoop } from './closed-loop.ts';
 import { type MeasuredProcess, type ProcessCost, costBetween, snapshotUsage } from './measured-processes.ts';
 import type { Progress } from './progress.ts';
+import type { SagaHealth } from './saga-health.ts';
 
 /** What the operations were: sagas and bare workflows run in the long-lived processes, the rest in the driver. */
 export type MeasurementKind = 'saga' | 'bare' | 'database' | 'jetstream';
@@ -11,6 +12,8 @@ export interface Measurement extends ClosedLoopResult {
   kind: MeasurementKind;
   /** CPU each measured process spent during this measurement (warm-up, window, drain and settle). */
   costs: Record<string, ProcessCost>;
+  /** Sagas only: retries and timeouts found in the histories of the last sagas measured. */
+  sagaHealth?: SagaHealth;
 }
 
 export interface MeasureContext {

@@ -4,6 +4,7 @@ import { formatProfileSummary } from './cpu-profile-summary.ts';
 import { type QueryPlan, scanNodes } from './hot-path-plans.ts';
 import type { Measurement } from './measure.ts';
 import type { BenchResults } from './results.ts';
+import type { SagaHealth } from './saga-health.ts';
 import type { LatencySummary } from './stats.ts';
 
 export async function writeResults(file: string, results: BenchResults): Promise<void> {
@@ -66,8 +67,13 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push('tripsaga latency: POST /bookings start -> booking row CONFIRMED; bare: workflow start -> result.');
     out.push(
       formatTable(
-        ['clients', 'accept p50/p95/p99 ms (POST -> 202)', 'saga p50/p95/p99 ms (202 -> CONFIRMED)'],
-        engine.saga.map((s) => [s.concurrency, s.partsMs?.accept ? percentiles(s.partsMs.accept) : '-', s.partsMs?.saga ? percentiles(s.partsMs.saga) : '-']),
+        ['clients', 'accept p50/p95/p99 ms (POST -> 202)', 'saga p50/p95/p99 ms (202 -> CONFIRMED)', 'retries, WFT timeouts in last sagas'],
+        engine.saga.map((s) => [
+          s.concurrency,
+          s.partsMs?.accept ? percentiles(s.partsMs.accept) : '-',
+          s.partsMs?.saga ? percentiles(s.partsMs.saga) : '-',
+          health(s.sagaHealth),
+        ]),
       ),
     );
   }
@@ -104,17 +110,28 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
 
   if (results.growth?.length) {
     section('Growth: the saga over a database already holding N bookings');
-    const processes = Object.keys(results.growth[0]!.saga.costs).filter((n) => n !== 'bench-driver');
+    const processes = Object.entries(results.growth[0]!.saga.costs)
+      .filter(([name, cost]) => name !== 'bench-driver' && cost.rssMiB !== null)
+      .map(([name]) => name);
     out.push(
       formatTable(
-        ['bookings', 'clients', 'tripsaga/s', 'p50/p95/p99 ms', ...processes.map((p) => `${p} RSS MiB`)],
-        results.growth.map((g) => [g.bookingsAtStart, g.saga.concurrency, rate(g.saga), percentiles(g.saga.latencyMs), ...processes.map((p) => num(g.saga.costs[p]?.rssMiB, 0))]),
+        ['bookings', 'clients', 'tripsaga/s', 'p50/p95/p99 ms', 'retries, WFT timeouts', ...processes.map((p) => `${p} RSS MiB`)],
+        results.growth.map((g) => [
+          g.bookingsAtStart,
+          g.saga.concurrency,
+          rate(g.saga),
+          percentiles(g.saga.latencyMs),
+          health(g.saga.sagaHealth),
+          ...processes.map((p) => num(g.saga.costs[p]?.rssMiB, 0)),
+        ]),
       ),
     );
   }
   if (results.memory.length) {
     section('Memory of the long-running processes as the run goes on (RSS MiB)');
-    const processes = Object.keys(results.memory[0]!.rssMiB).filter((n) => n !== 'bench-driver');
+    const processes = Object.entries(results.memory[0]!.rssMiB)
+      .filter(([name, rss]) => name !== 'bench-driver' && rss !== null)
+      .map(([name]) => name);
     out.push(formatTable(['after', 'bookings in db', ...processes], results.memory.map((p) => [p.after, p.bookingsInDatabase, ...processes.map((n) => num(p.rssMiB[n], 0))])));
   }
 
@@ -162,4 +179,9 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
 function accessPath(q: QueryPlan): string {
   const forced = q.planWithoutSeqScan ? scanNodes(q.planWithoutSeqScan).join('; ') : '';
   return (q.access.join('; ') || '-') + (forced ? ` (else: ${forced})` : '');
+}
+
+function health(h: SagaHealth | undefined): string {
+  if (!h) return '-';
+  return `${h.activityRetries}, ${h.workflowTaskTimeouts + h.workflowTaskFailures} in ${h.sampled}`;
 }

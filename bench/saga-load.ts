@@ -61,16 +61,30 @@ export function benchTrip(offers: OfferPool): BookingRequest {
  * One booking, from the moment the POST starts to the moment the confirm step committed, split into `accept` (the
  * API's answer) and `saga` (from that answer to the confirmation).
  */
-export function sagaOperation(client: BookingClient, watcher: BookingOutcomeWatcher, offers: OfferPool) {
+export function sagaOperation(client: BookingClient, watcher: BookingOutcomeWatcher, offers: OfferPool, confirmed?: RecentBookings) {
   return async (): Promise<OperationTiming> => {
     const startedAtMs = Date.now();
     const bookingId = await client.book(benchTrip(offers));
     const acceptedAtMs = Date.now();
     const outcome = await watcher.settled(bookingId);
     if (outcome.status !== 'CONFIRMED') throw new Error(`booking ended ${outcome.status}: ${outcome.failureReason ?? ''}`);
+    confirmed?.add(bookingId);
     return {
       latencyMs: outcome.settledAtMs - startedAtMs,
       partsMs: { accept: acceptedAtMs - startedAtMs, saga: outcome.settledAtMs - acceptedAtMs },
     };
   };
+}
+
+/** The last few confirmed bookings, to sample their saga histories after a measurement. */
+export class RecentBookings {
+  private readonly ids: string[] = [];
+  constructor(private readonly keep = 10) {}
+  add(bookingId: string) {
+    this.ids.push(bookingId);
+    if (this.ids.length > this.keep) this.ids.shift();
+  }
+  list(): readonly string[] {
+    return this.ids;
+  }
 }
