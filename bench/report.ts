@@ -3,6 +3,7 @@ import path from 'node:path';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
 import { type QueryPlan, scanNodes } from './hot-path-plans.ts';
 import type { Measurement } from './measure.ts';
+import type { ProcessCost } from './measured-processes.ts';
 import type { BenchResults } from './results.ts';
 import type { SagaHealth } from './saga-health.ts';
 import type { LatencySummary } from './stats.ts';
@@ -106,6 +107,12 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
       ),
     );
     if (!names.includes('relay')) out.push('relay: not measured yet (RELAY SLOT in bench/bench-environment.ts)');
+    const saga = cpuUnderTest(cost.sagaPer1000Bookings);
+    const bare = cpuUnderTest(cost.barePer1000Workflows);
+    out.push(
+      `everything under test (all but the driver): ${num(saga, 1)} CPU s per 1k bookings, ${num(bare, 1)} per 1k bare workflows; ` +
+        `where CPU is what runs out (${m.cpus} cores, everything on one machine), tripsaga/bare throughput tends to ${saga && bare ? (bare / saga * 100).toFixed(0) : '-'} %`,
+    );
   }
 
   if (results.growth?.length) {
@@ -184,4 +191,11 @@ function accessPath(q: QueryPlan): string {
 function health(h: SagaHealth | undefined): string {
   if (!h) return '-';
   return `${h.activityRetries}, ${h.workflowTaskTimeouts + h.workflowTaskFailures} in ${h.sampled}`;
+}
+
+/** CPU per 1,000 operations of every process except the load generator. */
+export function cpuUnderTest(costs: Record<string, ProcessCost>): number | undefined {
+  const parts = Object.entries(costs).filter(([name]) => name !== 'bench-driver');
+  if (parts.some(([, c]) => c.cpuSecondsPer1000 === null) || parts.length === 0) return undefined;
+  return parts.reduce((sum, [, c]) => sum + (c.cpuSecondsPer1000 ?? 0), 0);
 }
