@@ -55,11 +55,7 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   const first = await startWorkerProcess();
   const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
   const deadline = Date.now() + 30_000;
-  // Only sessions of our database: the PostgreSQL server is shared, and other runs' lock waits are not our hotel step.
-  // (Asked outside the blocker's transaction, which would keep seeing its first snapshot of pg_stat_activity.)
-  const hotelStepWaiting = async () =>
-    (await h.prisma.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).length > 0;
-  while (!(await hotelStepWaiting())) {
+  while ((await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount === 0) {
     if (Date.now() > deadline) throw new Error('the hotel step never started');
     await sleep(100);
   }
