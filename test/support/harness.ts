@@ -6,6 +6,8 @@ import { systemClock } from '../../activities/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
+import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
@@ -45,9 +47,12 @@ export async function startHarness(options: HarnessOptions = {}) {
     cancellationWindow: options.cancellationWindow ?? '1 hour',
   });
   const offers = createOfferService(db.prisma);
+  const metrics = createPipelineMetrics();
   const app = createApp({
     bookings,
     offers,
+    trips: createTravelerTrips(db.prisma),
+    metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log: () => {},
   });
@@ -73,7 +78,9 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   const prisma = db.prisma;
   return {
+    db,
     prisma,
+    metrics,
     bookings,
     offers,
     app,
