@@ -33,7 +33,9 @@ export interface StoredMessage {
   seq: number;
   subject: string;
   headers: Record<string, string>;
+  /** The CloudEvent, or for a body that is not JSON (dead letters can be anything) a stand-in with no fields. */
   event: CloudEvent;
+  body: string;
 }
 
 /** Every message of a stream, in stream order (an ordered consumer; the stream is left as it was). */
@@ -55,7 +57,14 @@ export async function readStream(nc: NatsConnection, stream: string): Promise<St
 function stored(message: JsMsg): StoredMessage {
   const headers: Record<string, string> = {};
   for (const key of message.headers?.keys() ?? []) headers[key] = message.headers?.get(key) ?? '';
-  return { seq: message.seq, subject: message.subject, headers, event: message.json<CloudEvent>() };
+  const body = message.string();
+  let event = {} as CloudEvent;
+  try {
+    event = JSON.parse(body) as CloudEvent;
+  } catch {
+    // kept as body only
+  }
+  return { seq: message.seq, subject: message.subject, headers, event, body };
 }
 
 /**
