@@ -22,7 +22,7 @@ export function createLocalLogTransport(prisma: Db): RelayTransport {
     async deliver(bookings: PendingEvent[][]): Promise<DeliveryReport> {
       const events = bookings.flat(); // each booking's events stay in their order
       await prisma.$transaction(async (tx) => {
-        await tx.$queryRaw`SELECT pg_advisory_xact_lock(${lockClass.eventLog}::int, 0)`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${lockClass.eventLog}::int, 0)`;
         const [{ last }] = (await tx.$queryRaw<{ last: bigint }[]>`
           SELECT coalesce(max(log_position), 0)::bigint AS last FROM outbox_events`) as [{ last: bigint }];
         // Rows another relay logged meanwhile keep their place (a gap here is harmless: readers only need order).
@@ -30,7 +30,7 @@ export function createLocalLogTransport(prisma: Db): RelayTransport {
           UPDATE outbox_events AS e SET log_position = ${last}::bigint + v.n, logged_at = now()
           FROM unnest(${events.map((e) => e.id)}::uuid[]) WITH ORDINALITY AS v(id, n)
           WHERE e.id = v.id AND e.log_position IS NULL`;
-        await tx.$queryRaw`SELECT pg_notify(${eventLogChannel}, '')`;
+        await tx.$executeRaw`SELECT pg_notify(${eventLogChannel}, '')`;
       }, transactionOptions);
       const ackedAt = new Date();
       return { delivered: events.map((event) => ({ event, ackedAt })), failures: [], duplicates: 0 };

@@ -71,7 +71,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     lastComplaint = Date.now();
     const backlog = await measureBacklog(prisma, transport.pendingCondition).catch(() => undefined);
     const waiting = backlog ? `; ${backlog.events} event(s) wait in the outbox, the oldest for ${Math.round(backlog.oldestAgeSeconds)} s` : '';
-    log(`relay ${relayId}: ${message}${waiting}; retrying with backoff`);
+    log(`relay ${relayId}: ${message.replace(/\s+/g, ' ').trim()}${waiting}; retrying with backoff`);
   }
 
   return {
