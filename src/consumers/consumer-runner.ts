@@ -22,6 +22,8 @@ export interface ConsumerRunnerOptions {
   maxOrderWaits?: number;
   /** Bookings worked on at the same time. */
   concurrency?: number;
+  /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
+  keepAliveEveryMs?: number;
 }
 
 /**
@@ -46,6 +48,24 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   const ready: string[] = []; // bookings with work and no running lane
   let running = 0;
   let idle: (() => void) | undefined;
+
+  // Deliveries wait in their lane (behind their booking's earlier events, or for a free slot): without a sign of
+  // life the broker would deliver them again meanwhile, only for the inbox to discard the copy.
+  let keepAliveTimer: NodeJS.Timeout | undefined;
+  const inHand = new Set<Delivery>();
+  const keepQueuedAlive = () => {
+    for (const delivery of inHand) delivery.keepAlive();
+    for (const lane of lanes.values()) for (const delivery of lane) delivery.keepAlive();
+  };
+  const watchQueue = () => {
+    if (lanes.size > 0 && !keepAliveTimer) {
+      keepAliveTimer = setInterval(keepQueuedAlive, options.keepAliveEveryMs ?? 2_000);
+      keepAliveTimer.unref();
+    } else if (lanes.size === 0 && keepAliveTimer) {
+      clearInterval(keepAliveTimer);
+      keepAliveTimer = undefined;
+    }
+  };
 
   function settle(delivery: Delivery, outcome: ApplyOutcome | 'dead_lettered') {
     delivery.ack();
@@ -89,8 +109,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
           attempt += 1;
         }
         await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000));
-        delivery.keepAlive();
-        for (const waiting of lanes.get(envelope.subject) ?? []) waiting.keepAlive();
       }
     }
   }
@@ -102,15 +120,19 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
       while (queue && queue.length > 0) {
         const delivery = queue.shift() as Delivery;
         const envelope = decodeEnvelope(delivery.body); // decoded once already in dispatch: cannot fail here
-        await process(delivery, envelope).catch((error: Error) => {
-          // Only the dead-letter path itself can end here (the broker is down): leave the message unacked, it comes back.
-          log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
-          delivery.redeliverLater(orderWaitMs);
-        });
+        inHand.add(delivery);
+        await process(delivery, envelope)
+          .catch((error: Error) => {
+            // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
+            log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
+            delivery.redeliverLater(orderWaitMs);
+          })
+          .finally(() => inHand.delete(delivery));
       }
       lanes.delete(bookingId);
     } finally {
       running -= 1;
+      watchQueue();
       startLanes();
       if (running === 0 && lanes.size === 0) idle?.();
     }
@@ -142,6 +164,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
       }
       lanes.set(envelope.subject, [delivery]);
       ready.push(envelope.subject);
+      watchQueue();
       startLanes();
     },
 

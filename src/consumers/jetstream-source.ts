@@ -12,7 +12,10 @@ export interface JetStreamSourceOptions {
   runner: ConsumerRunner;
   metrics: PipelineMetrics;
   signal: AbortSignal;
-  /** How long the broker waits for an ack before redelivering (the runner keeps long retries alive). */
+  /**
+   * How long the broker waits for an ack before redelivering: also how long an ack lost with a dropped connection
+   * takes to come back as a redelivery (the inbox then absorbs it). The runner keeps long retries alive.
+   */
   ackWaitMs?: number;
 }
 
@@ -21,7 +24,7 @@ export interface JetStreamSourceOptions {
  * acked only once their effect and inbox row have committed; anything unacked comes back, and the inbox absorbs it.
  */
 export async function consumeFromJetStream(options: JetStreamSourceOptions): Promise<void> {
-  const { nc, topology, runner, metrics, signal, ackWaitMs = 30_000 } = options;
+  const { nc, topology, runner, metrics, signal, ackWaitMs = 10_000 } = options;
   const name = runner.consumer.name;
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, topology);
@@ -33,7 +36,7 @@ export async function consumeFromJetStream(options: JetStreamSourceOptions): Pro
     return info.num_pending + info.num_ack_pending;
   });
 
-  const messages = await consumer.consume({ max_messages: 256 });
+  const messages = await consumer.consume({ max_messages: 128 });
   const stop = () => void messages.stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
