@@ -5,19 +5,23 @@ import { natsTopology } from '../src/nats/topology.ts';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, startOwnNatsServer } from './support/nats.ts';
 
 // A NATS server of this test's own, stopped and started again while bookings go on.
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 let nats: Awaited<ReturnType<typeof startOwnNatsServer>>;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  ownDb = await createOwnDatabase('outage');
+  h = await startHarness({ worker: false, databaseUrl: ownDb.url });
   nats = await startOwnNatsServer();
 });
 afterAll(async () => {
   await nats?.remove();
   await h?.stop();
+  await ownDb?.drop();
 });
 
 const metricValue = (text: string, series: string) => Number(text.split('\n').find((line) => line.startsWith(`${series} `))?.split(' ')[1]);

@@ -9,17 +9,20 @@ import { EventType } from '../src/outbox/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 
 // The relay and both consumers on the shared NATS server (a stream of this file's own) and the run's PostgreSQL.
 const topology = uniqueTopology();
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 let nc: NatsConnection;
 let pipeline: EventPipeline;
 let offers: Awaited<ReturnType<typeof roomyOffers>>;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  ownDb = await createOwnDatabase('consumers');
+  h = await startHarness({ worker: false, databaseUrl: ownDb.url });
   nc = await connect({ servers: sharedNatsUrl });
   await ensureStreams(await jetstreamManager(nc), topology);
   offers = await roomyOffers(h);
@@ -39,6 +42,7 @@ afterAll(async () => {
   await nc?.close();
   await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
+  await ownDb?.drop();
 });
 
 const settledBy = (consumer: string, eventIds: string[]) =>

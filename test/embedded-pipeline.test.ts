@@ -5,20 +5,24 @@ import { createPipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 
 // The embedded path (no broker): relays number events into the event log kept in PostgreSQL, consumers read it from
 // their stored position. On the run's PostgreSQL server, with concurrent writers and two relays.
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 let offers: Awaited<ReturnType<typeof roomyOffers>>;
 const pipelines: EventPipeline[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  ownDb = await createOwnDatabase('embedded');
+  h = await startHarness({ worker: false, databaseUrl: ownDb.url });
   offers = await roomyOffers(h);
 });
 afterAll(async () => {
   for (const pipeline of pipelines) await pipeline.stop();
   await h?.stop();
+  await ownDb?.drop();
 });
 
 function start(parts: { relay: boolean; consumers: boolean }, metrics = createPipelineMetrics()) {

@@ -6,23 +6,27 @@ import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { probeOutboxBacklog } from '../src/relay/pending-events.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, startOwnNatsServer } from './support/nats.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
 
 // The "done when": 200 bookings through real sagas while a relay is killed twice and NATS restarts once.
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 let nats: Awaited<ReturnType<typeof startOwnNatsServer>>;
 const relays: AppProcess[] = [];
 const topology = natsTopology('done');
 
 beforeAll(async () => {
-  h = await startHarness();
+  ownDb = await createOwnDatabase('done');
+  h = await startHarness({ databaseUrl: ownDb.url });
   nats = await startOwnNatsServer();
 });
 afterAll(async () => {
   for (const relay of relays) await relay.kill('SIGKILL');
   await nats?.remove();
   await h?.stop();
+  await ownDb?.drop();
 });
 
 async function startRelay() {

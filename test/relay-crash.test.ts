@@ -6,22 +6,29 @@ import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { freePort } from '../src/temporal/dev-server.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
 
 // `npm run relay` as a real process, killed with SIGKILL while it publishes, then started again.
 const topology = uniqueTopology();
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 const relays: AppProcess[] = [];
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  ownDb = await createOwnDatabase('crash');
+  h = await startHarness({ worker: false, databaseUrl: ownDb.url });
 });
 afterAll(async () => {
   for (const relay of relays) await relay.kill('SIGKILL');
   await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
+  await ownDb?.drop();
 });
+
+/** Lock waits in this database (the server is shared with other runs), with the waiting backend's pid. */
+const waitingHere = `SELECT pid FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 async function startRelay(metricsPort: number) {
   const relay = await startAppProcess(
@@ -56,12 +63,12 @@ it('a relay killed mid-batch loses nothing: after a restart every event reaches 
     await blocker.query('BEGIN');
     await blocker.query('SELECT position FROM outbox_events FOR UPDATE');
     const first = await startRelay(await freePort());
-    await waitUntil('the relay to wait on marking its batch', async () => (await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount! > 0, 30_000);
+    await waitUntil('the relay to wait on marking its batch', async () => (await blocker.query(waitingHere)).rowCount! > 0, 30_000);
     const nc = await connect({ servers: sharedNatsUrl });
     const inStreamAtKill = (await jetstreamManager(nc).then((jsm) => jsm.streams.info(topology.eventsStream))).state.messages;
     await first.kill('SIGKILL');
     // A backend blocked on a lock does not notice its client died; end it, as the server would on its next write.
-    await blocker.query('SELECT pg_terminate_backend(pid) FROM pg_locks WHERE NOT granted');
+    await blocker.query(`SELECT pg_terminate_backend(pid) FROM (${waitingHere}) AS waiting`);
     await blocker.query('ROLLBACK');
     await blocker.end();
     const markedAtKill = await h.prisma.outboxEvent.count({ where: { publishedAt: { not: null } } });

@@ -8,16 +8,19 @@ import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { relayPartitionCount } from '../src/relay/partition-ownership.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 
 // The relay against the shared NATS server (streams and subjects of this file's own) and the run's PostgreSQL.
 const topology = uniqueTopology();
 let h: Harness;
+let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
 let nc: NatsConnection;
 let offers: Awaited<ReturnType<typeof roomyOffers>>;
 
 beforeAll(async () => {
-  h = await startHarness({ worker: false });
+  ownDb = await createOwnDatabase('relay');
+  h = await startHarness({ worker: false, databaseUrl: ownDb.url });
   nc = await connect({ servers: sharedNatsUrl });
   await ensureStreams(await jetstreamManager(nc), topology);
   offers = await roomyOffers(h);
@@ -26,6 +29,7 @@ afterAll(async () => {
   await nc?.close();
   await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
+  await ownDb?.drop();
 });
 
 function startRelay(relayOptions: { pollIntervalMs?: number; rebalanceIntervalMs?: number } = {}) {

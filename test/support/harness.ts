@@ -27,13 +27,15 @@ export interface HarnessOptions {
   worker?: boolean;
   activities?: Partial<ReturnType<typeof createActivities>>;
   cancellationWindow?: string;
+  /** A database of the test file's own (see own-database.ts) instead of the run's shared one. */
+  databaseUrl?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 /** The real parts wired as in production, on the run's database and dev server, with a task queue of its own. */
 export async function startHarness(options: HarnessOptions = {}) {
-  const databaseUrl = inject('databaseUrl');
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const temporalAddress = inject('temporalAddress');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
