@@ -27,8 +27,12 @@ afterAll(async () => {
   await ownDb?.drop();
 });
 
-/** Lock waits in this database (the server is shared with other runs), with the waiting backend's pid. */
-const waitingHere = `SELECT pid FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
+/**
+ * Backends of this database waiting for a lock (the server is shared with other runs). Asked outside the blocking
+ * transaction: inside one, pg_stat_activity is a snapshot taken at its first read.
+ */
+const waitingForLocks = () =>
+  h.prisma.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
 
 async function startRelay(metricsPort: number) {
   const relay = await startAppProcess(
@@ -59,16 +63,17 @@ it('a relay killed mid-batch loses nothing: after a restart every event reaches 
     // Park the relay between the broker's acks and marking the rows: the test holds the rows' locks, so the relay's
     // UPDATE waits. That is the worst moment to die: the events are in the stream but not marked published.
     const blocker = new pg.Client({ connectionString: h.databaseUrl });
+    blocker.on('error', () => {}); // dropping the database at the end would otherwise crash the run
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT position FROM outbox_events FOR UPDATE');
     const first = await startRelay(await freePort());
-    await waitUntil('the relay to wait on marking its batch', async () => (await blocker.query(waitingHere)).rowCount! > 0, 30_000);
+    await waitUntil('the relay to wait on marking its batch', async () => (await waitingForLocks()).length > 0, 30_000);
     const nc = await connect({ servers: sharedNatsUrl });
     const inStreamAtKill = (await jetstreamManager(nc).then((jsm) => jsm.streams.info(topology.eventsStream))).state.messages;
     await first.kill('SIGKILL');
     // A backend blocked on a lock does not notice its client died; end it, as the server would on its next write.
-    await blocker.query(`SELECT pg_terminate_backend(pid) FROM (${waitingHere}) AS waiting`);
+    for (const { pid } of await waitingForLocks()) await blocker.query('SELECT pg_terminate_backend($1)', [pid]);
     await blocker.query('ROLLBACK');
     await blocker.end();
     const markedAtKill = await h.prisma.outboxEvent.count({ where: { publishedAt: { not: null } } });

@@ -55,8 +55,10 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   const first = await startWorkerProcess();
   const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
   const deadline = Date.now() + 30_000;
-  // Waits in this database only: the PostgreSQL server is shared with other test runs.
-  while ((await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())')).rowCount === 0) {
+  // Lock waits in this database only (the server is shared with other runs), asked outside the blocking transaction,
+  // inside which pg_stat_activity would be a snapshot.
+  const waiting = () => h.prisma.$queryRaw<unknown[]>`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+  while ((await waiting()).length === 0) {
     if (Date.now() > deadline) throw new Error('the hotel step never started');
     await sleep(100);
   }

@@ -168,13 +168,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
       startLanes();
     },
 
-    /** Deliveries queued or running. */
-    get inFlight() {
-      let queued = 0;
-      for (const lane of lanes.values()) queued += lane.length;
-      return queued + running;
-    },
-
     /** Resolves when every queued delivery has been worked on. */
     async drained(): Promise<void> {
       if (running === 0 && lanes.size === 0) return;
