@@ -38,9 +38,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   const { prisma, consumer, metrics, log = () => {} } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
+  // Waiting for a booking's earlier event also counts as a delivery: give up on order waits before the crash guard.
   const maxDeliveries = options.maxDeliveries ?? 20;
   const orderWaitMs = options.orderWaitMs ?? 1_000;
-  const maxOrderWaits = options.maxOrderWaits ?? 60;
+  const maxOrderWaits = Math.min(options.maxOrderWaits ?? 18, maxDeliveries - 1);
   const concurrency = options.concurrency ?? 8;
   const label = { consumer: consumer.name };
 
@@ -84,7 +85,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
 
   const databaseAnswers = () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
 
-  async function process(delivery: Delivery, envelope: Envelope): Promise<void> {
+  async function settleInOrder(delivery: Delivery, envelope: Envelope): Promise<void> {
     if (delivery.deliveryCount > maxDeliveries) {
       return deadLetter(delivery, envelope, `delivered ${delivery.deliveryCount} times without being settled`);
     }
@@ -121,7 +122,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         const delivery = queue.shift() as Delivery;
         const envelope = decodeEnvelope(delivery.body); // decoded once already in dispatch: cannot fail here
         inHand.add(delivery);
-        await process(delivery, envelope)
+        await settleInOrder(delivery, envelope)
           .catch((error: Error) => {
             // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
             log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
