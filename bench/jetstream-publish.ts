@@ -67,6 +67,7 @@ function sampleEvent() {
     id: randomUUID(),
     type: EventType.bookingConfirmed,
     aggregateId: bookingId,
+    sequence: 1,
     occurredAt: new Date(),
     schemaVersion: 1,
     data: {

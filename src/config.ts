@@ -15,7 +15,17 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** How long a confirmed trip stays cancellable through its saga (a Temporal duration, e.g. '7 days'). */
   cancellationWindow: string;
+  /** Where published events go. Unset: each entry point picks (`npm start`: auto; relay and consumers: jetstream). */
+  eventTransport?: EventTransportSetting;
+  natsUrl: string;
+  /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
+  natsSubjectRoot: string;
+  /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
+  metricsPort?: number;
 }
+
+/** `auto`: JetStream if NATS answers at start, else the embedded path (events stay in PostgreSQL). */
+export type EventTransportSetting = 'auto' | 'jetstream' | 'embedded';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -28,6 +38,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalUiUrl: nonEmpty(env.TEMPORAL_UI_URL)?.replace(/\/$/, ''),
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     cancellationWindow: nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days',
+    eventTransport: eventTransport(env.EVENT_TRANSPORT),
+    natsUrl: nonEmpty(env.NATS_URL) ?? 'nats://127.0.0.1:4222',
+    natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
+    metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
   };
 }
 
@@ -43,9 +57,23 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function port(value: string | undefined, fallback: number): number {
+function port(value: string | undefined, fallback: number, name = 'PORT'): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`PORT must be 0-65535, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be 0-65535, got "${value}"`);
   return parsed;
+}
+
+function eventTransport(value: string | undefined): EventTransportSetting | undefined {
+  const setting = nonEmpty(value);
+  if (setting === undefined) return undefined;
+  if (setting === 'auto' || setting === 'jetstream' || setting === 'embedded') return setting;
+  throw new Error(`EVENT_TRANSPORT must be auto, jetstream or embedded, got "${setting}"`);
+}
+
+// It becomes a subject token and part of stream names: letters, digits, _ and - only.
+function subjectRoot(value: string | undefined): string {
+  const root = nonEmpty(value) ?? 'tripsaga';
+  if (!/^[A-Za-z0-9_-]+$/.test(root)) throw new Error(`NATS_SUBJECT_ROOT must be letters, digits, _ or -, got "${root}"`);
+  return root;
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { serve } from './api/serve.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/open-database.ts';
+import { createPipelineMetrics } from './metrics/pipeline-metrics.ts';
+import { resolveEventTransport, startEventPipeline } from './pipeline/event-pipeline.ts';
 import { createServices } from './services.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
@@ -13,7 +15,8 @@ import { runSagaStarter } from './worker/saga-starter.ts';
 /**
  * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
  * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db),
- * so a restart picks up the sagas that were running.
+ * so a restart picks up the sagas that were running. The outbox relay and the consumers run here too: on NATS
+ * JetStream when a server answers at NATS_URL, else on the embedded event log in the database.
  */
 const log = (line: string) => console.log(`[tripsaga] ${line}`);
 const config = loadConfig();
@@ -38,13 +41,26 @@ if (!temporalAddress) {
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
 const temporal = await connectClient(temporalAddress);
+const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
+const transport = await resolveEventTransport(config.eventTransport ?? 'auto', config.natsUrl);
+const pipeline = startEventPipeline({
+  db,
+  transport,
+  natsUrl: config.natsUrl,
+  natsSubjectRoot: config.natsSubjectRoot,
+  metrics,
+  relay: true,
+  consumers: true,
+  log,
+});
 const server = await serve(app, config.port);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
+log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
@@ -65,6 +81,7 @@ try {
   starterStop.abort();
   await server.close().catch(() => {});
   await starter;
+  await pipeline.stop();
   await temporal.connection.close();
   await connection.close();
   await devServer?.stop();

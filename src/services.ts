@@ -3,11 +3,22 @@ import { systemClock } from '../activities/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
+import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
+import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
 
-/** The API and the saga starter over one database and one Temporal client: what every entry point wires up. */
-export function createServices(config: AppConfig, db: Database, temporal: Client, log: (line: string) => void) {
+/**
+ * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
+ * metrics are shared with the relay and consumers when they run in the same process (`npm start`).
+ */
+export function createServices(
+  config: AppConfig,
+  db: Database,
+  temporal: Client,
+  log: (line: string) => void,
+  metrics: PipelineMetrics = createPipelineMetrics(),
+) {
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -20,6 +31,8 @@ export function createServices(config: AppConfig, db: Database, temporal: Client
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
+    trips: createTravelerTrips(db.prisma),
+    metrics: metrics.registry,
     readiness: {
       database: db.ping,
       temporal: async () => {
@@ -28,5 +41,5 @@ export function createServices(config: AppConfig, db: Database, temporal: Client
     },
     log,
   });
-  return { bookings, app };
+  return { bookings, app, metrics };
 }

@@ -28,7 +28,7 @@ describe('docker-compose.yml', async () => {
 
   it('runs npm scripts that exist, with the settings the app reads', async () => {
     const config = await readFile(new URL('src/config.ts', root), 'utf8');
-    for (const name of ['worker', 'api']) {
+    for (const name of ['worker', 'api', 'relay', 'consumers']) {
       const service = compose.services[name];
       expect(pkg.scripts[service.command[2]], `${name}: npm run ${service.command[2]}`).toBeDefined();
       for (const variable of Object.keys(service.environment)) {

@@ -74,10 +74,14 @@ describe('applyMigrations on PostgreSQL', () => {
       '_prisma_migrations',
       'api_idempotency_keys',
       'bookings',
+      'consumer_inbox',
+      'consumer_log_positions',
       'offers',
       'outbox_events',
+      'outgoing_emails',
       'reservations',
       'saga_steps',
+      'trip_summaries',
     ]);
     const { rows: checks } = await client.query<{ conname: string }>(
       `SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,

@@ -13,6 +13,8 @@ import { connectClient, connectWorkerConnection } from '../../src/temporal/conne
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 
 /**
  * The whole app wired as `npm start` wires it, on a throwaway database of the PostgreSQL server at
@@ -55,6 +57,8 @@ export async function startSandbox(log: (line: string) => void = () => {}) {
   const app = createApp({
     bookings,
     offers,
+    trips: createTravelerTrips(db.prisma),
+    metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log,
   });

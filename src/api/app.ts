@@ -1,10 +1,12 @@
 import express, { type Request, type Response } from 'express';
-import type { z } from 'zod';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
 import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
+import { type TravelerTripsService, travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
@@ -21,6 +23,10 @@ import {
 export interface AppDependencies {
   bookings: BookingService;
   offers: OfferService;
+  /** The read model (CQRS query side), built from events by the trip-summaries consumer. */
+  trips: TravelerTripsService;
+  /** Served as GET /metrics (Prometheus text format). */
+  metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
   log?: (line: string) => void;
@@ -35,7 +41,9 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-export function createApp({ bookings, offers, readiness, log = console.error }: AppDependencies) {
+const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
+
+export function createApp({ bookings, offers, trips, metrics, readiness, log = console.error }: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '16kb' }));
@@ -102,6 +110,7 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
       events: events.map((e) => ({
         id: e.id,
         position: e.position.toString(),
+        sequence: e.sequence,
         type: e.type,
         schemaVersion: e.schemaVersion,
         occurredAt: e.occurredAt.toISOString(),
@@ -121,6 +130,15 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
     res.json(asyncApiDocument);
   });
   app.use(referencePageRouter());
+
+  app.get('/travelers/:email/trips', async (req, res) => {
+    const email = parseOrReject(travelerEmailSchema, req.params.email, 'params.email');
+    reply(res, 200, travelerTripsSchema, await trips.tripsOf(email));
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
+  });
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

@@ -1,5 +1,7 @@
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { probeOutboxBacklog } from '../relay/pending-events.ts';
 import { createServices } from '../services.ts';
 import { connectClient } from '../temporal/connection.ts';
 import { serve } from './serve.ts';
@@ -11,7 +13,10 @@ const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API 
 
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const temporal = await connectClient(config.temporalAddress);
-const { app } = createServices(config, db, temporal, log);
+const metrics = createPipelineMetrics();
+// The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
+probeOutboxBacklog(metrics, db.prisma, config.eventTransport === 'embedded' ? 'embedded' : 'jetstream');
+const { app } = createServices(config, db, temporal, log, metrics);
 const server = await serve(app, config.port);
 log(`listening on http://localhost:${server.port}`);
 

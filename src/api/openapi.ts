@@ -14,6 +14,7 @@ import {
   idempotencyKeySchema,
   readinessSchema,
 } from './schemas.ts';
+import { travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
 
 /**
  * The schemas the routes validate with, by the name the document gives them. Generated in zod's "input" mode:
@@ -30,6 +31,7 @@ const components = {
   CancelRequest: cancelRequestSchema,
   CancelAccepted: cancelAcceptedSchema,
   BookingEvents: bookingEventsSchema,
+  TravelerTrips: travelerTripsSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
   Error: errorBodySchema,
@@ -188,6 +190,25 @@ export function buildOpenApiDocument(version = appVersion) {
           description: 'In commit order, each with the schema version its data was written in (see /asyncapi.json).',
           parameters: [idParameter('the booking id')],
           responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ 404: '`booking_not_found`' }) },
+        },
+      },
+      '/travelers/{email}/trips': {
+        get: {
+          operationId: 'listTravelerTrips',
+          tags: ['Read model'],
+          summary: "A traveler's trips, from the CQRS read model",
+          description: 'Built only from events by the trip-summaries consumer, so it trails the bookings by the event pipeline\'s lag.',
+          parameters: [{ name: 'email', in: 'path', required: true, description: "the traveler's email", schema: { type: 'string', format: 'email' } }],
+          responses: { 200: { description: 'the trips, newest first', content: json('TravelerTrips') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          tags: ['Operations'],
+          summary: 'Event pipeline metrics',
+          description: 'Outbox backlog, relay and consumer lag and counts, in Prometheus text format.',
+          responses: { 200: { description: 'Prometheus exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
         },
       },
       '/healthz': {

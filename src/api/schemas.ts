@@ -25,6 +25,7 @@ export const cancelAcceptedSchema = z.object({
 export const outboxEventViewSchema = z.object({
   id: z.uuid(),
   position: z.string().describe('commit position (a 64-bit integer, as a string)'),
+  sequence: z.int().describe("the event's number within its booking: 1, 2, 3..."),
   type: z.string(),
   schemaVersion: z.int(),
   occurredAt: z.iso.datetime(),

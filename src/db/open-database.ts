@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { acquirePidLock } from '../lib/pid-lock.ts';
 import { applyMigrations, pgExecutor, pgliteExecutor } from './migrations.ts';
 import { type Db, PrismaClient } from './prisma.ts';
+import { type DbSession, embeddedSession, openServerSession } from './session.ts';
 
 export interface Database {
   prisma: Db;
@@ -14,6 +15,8 @@ export interface Database {
   kind: 'postgres' | 'embedded';
   /** A cheap round trip, for readiness checks. */
   ping(): Promise<void>;
+  /** A session of its own (advisory locks, LISTEN); see DbSession. */
+  openSession(): Promise<DbSession>;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ async function openServerDatabase(url: string, { migrate, log }: OpenDatabaseOpt
     prisma,
     kind: 'postgres',
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    openSession: () => openServerSession(url, log),
     close: () => prisma.$disconnect(),
   };
 }
@@ -68,6 +72,7 @@ async function openEmbeddedDatabase({ dataDir, migrate, log }: OpenDatabaseOptio
     prisma,
     kind: 'embedded',
     ping: async () => void (await prisma.$queryRaw`SELECT 1`),
+    openSession: async () => embeddedSession(pglite),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

@@ -6,5 +6,5 @@
  */
 export { decodeEvent, createEventDecoder, type DecodedEvent, type UntypedDecodedEvent } from './decode.ts';
 export { EventDecodeError, type EventRejectionReason } from './decode-error.ts';
-export { eventCatalog, type DecodedData, type EventData } from './catalog.ts';
+export { eventCatalog, isKnownEventType, type DecodedData, type EventData } from './catalog.ts';
 export { EventType } from '../outbox/event-types.ts';

@@ -13,6 +13,11 @@ export interface CloudEvent<Data = unknown> {
   type: string;
   /** The booking id: the unit of ordering. */
   subject: string;
+  /**
+   * Extension attribute: the event's number within its booking (1, 2, 3... without gaps). A consumer applies event
+   * n + 1 of a booking only after event n, whatever order the transport delivers them in.
+   */
+  bookingsequence: number;
   time: string;
   datacontenttype: 'application/json';
   /** The JSON Schema of `data` at the version the producer wrote. */
@@ -27,18 +32,24 @@ export function dataSchemaUri(type: string, version: number): string {
   return `urn:tripsaga:schema:${type}:v${version}`;
 }
 
-/** NATS subject per event type: `com.tripsaga.booking.confirmed` -> `tripsaga.events.booking.confirmed`. */
-export function subjectFor(type: string): string {
-  return `tripsaga.events.${type.replace(/^com\.tripsaga\./, '')}`;
+/**
+ * NATS subject per event type: `com.tripsaga.booking.confirmed` -> `tripsaga.events.booking.confirmed`.
+ * `root` lets several deployments (or test runs) share one NATS server without sharing subjects.
+ */
+export function subjectFor(type: string, root = 'tripsaga'): string {
+  return `${root}.events.${type.replace(/^com\.tripsaga\./, '')}`;
 }
 
-export function toCloudEvent(row: Pick<OutboxEvent, 'id' | 'type' | 'aggregateId' | 'occurredAt' | 'schemaVersion' | 'data'>): CloudEvent {
+export type OutboxRow = Pick<OutboxEvent, 'id' | 'type' | 'aggregateId' | 'sequence' | 'occurredAt' | 'schemaVersion' | 'data'>;
+
+export function toCloudEvent(row: OutboxRow): CloudEvent {
   return {
     specversion: '1.0',
     id: row.id,
     source: eventSource,
     type: row.type,
     subject: row.aggregateId,
+    bookingsequence: row.sequence,
     time: row.occurredAt.toISOString(),
     datacontenttype: 'application/json',
     dataschema: dataSchemaUri(row.type, row.schemaVersion),

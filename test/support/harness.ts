@@ -6,6 +6,8 @@ import { systemClock } from '../../activities/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
+import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
@@ -25,13 +27,15 @@ export interface HarnessOptions {
   worker?: boolean;
   activities?: Partial<ReturnType<typeof createActivities>>;
   cancellationWindow?: string;
+  /** A database of the test file's own (see own-database.ts) instead of the run's shared one. */
+  databaseUrl?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 /** The real parts wired as in production, on the run's database and dev server, with a task queue of its own. */
 export async function startHarness(options: HarnessOptions = {}) {
-  const databaseUrl = inject('databaseUrl');
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const temporalAddress = inject('temporalAddress');
   const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
@@ -46,9 +50,12 @@ export async function startHarness(options: HarnessOptions = {}) {
     cancellationWindow: options.cancellationWindow ?? '1 hour',
   });
   const offers = createOfferService(db.prisma);
+  const metrics = createPipelineMetrics();
   const app = createApp({
     bookings,
     offers,
+    trips: createTravelerTrips(db.prisma),
+    metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log: () => {},
   });
@@ -74,7 +81,9 @@ export async function startHarness(options: HarnessOptions = {}) {
 
   const prisma = db.prisma;
   return {
+    db,
     prisma,
+    metrics,
     bookings,
     offers,
     app,

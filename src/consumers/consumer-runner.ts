@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../db/prisma.ts';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
+import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
+import type { Delivery } from './delivery.ts';
+import type { EventConsumer } from './event-consumer.ts';
+
+export interface ConsumerRunnerOptions {
+  prisma: Db;
+  consumer: EventConsumer;
+  metrics: PipelineMetrics;
+  log?: (line: string) => void;
+  /** Attempts at an event that keeps failing, before it goes to the dead-letter path. */
+  maxAttempts?: number;
+  /** First pause between attempts (doubles each time). */
+  retryDelayMs?: number;
+  /** Deliveries beyond this are dead-lettered unopened: the event may be crashing the consumer itself. */
+  maxDeliveries?: number;
+  /** How long an event waits for its booking's previous one, and how many times, before it is dead-lettered. */
+  orderWaitMs?: number;
+  maxOrderWaits?: number;
+  /** Bookings worked on at the same time. */
+  concurrency?: number;
+  /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
+  keepAliveEveryMs?: number;
+}
+
+/**
+ * Runs one consumer over deliveries from any transport. Each booking has a lane: its events are applied one after
+ * another, in sequence; lanes of different bookings run side by side, so an event that keeps failing holds up only
+ * its own booking while it is retried, and then goes to the dead-letter path with the reason.
+ *
+ * An attempt counts against the event only while the database answers: when PostgreSQL itself is down, every event
+ * fails, and none of them is to blame; they are retried, with backoff, until it is back.
+ */
+export function createConsumerRunner(options: ConsumerRunnerOptions) {
+  const { prisma, consumer, metrics, log = () => {} } = options;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  // Waiting for a booking's earlier event also counts as a delivery: give up on order waits before the crash guard.
+  const maxDeliveries = options.maxDeliveries ?? 20;
+  const orderWaitMs = options.orderWaitMs ?? 1_000;
+  const maxOrderWaits = Math.min(options.maxOrderWaits ?? 18, maxDeliveries - 1);
+  const concurrency = options.concurrency ?? 8;
+  const label = { consumer: consumer.name };
+
+  const lanes = new Map<string, Delivery[]>();
+  const ready: string[] = []; // bookings with work and no running lane
+  let running = 0;
+  let idle: (() => void) | undefined;
+
+  // Deliveries wait in their lane (behind their booking's earlier events, or for a free slot): without a sign of
+  // life the broker would deliver them again meanwhile, only for the inbox to discard the copy.
+  let keepAliveTimer: NodeJS.Timeout | undefined;
+  const inHand = new Set<Delivery>();
+  const keepQueuedAlive = () => {
+    for (const delivery of inHand) delivery.keepAlive();
+    for (const lane of lanes.values()) for (const delivery of lane) delivery.keepAlive();
+  };
+  const watchQueue = () => {
+    if (lanes.size > 0 && !keepAliveTimer) {
+      keepAliveTimer = setInterval(keepQueuedAlive, options.keepAliveEveryMs ?? 2_000);
+      keepAliveTimer.unref();
+    } else if (lanes.size === 0 && keepAliveTimer) {
+      clearInterval(keepAliveTimer);
+      keepAliveTimer = undefined;
+    }
+  };
+
+  function settle(delivery: Delivery, outcome: ApplyOutcome | 'dead_lettered') {
+    delivery.ack();
+    metrics.consumerEvents.inc({ ...label, outcome });
+    if (outcome === 'applied' || outcome === 'skipped') {
+      metrics.consumerLag.observe(label, Math.max(0, (Date.now() - delivery.publishedAt.getTime()) / 1000));
+    }
+  }
+
+  async function deadLetter(delivery: Delivery, envelope: Envelope | undefined, reason: string) {
+    log(`${consumer.name}: dead-lettering ${envelope ? `${envelope.type} ${envelope.id} (booking ${envelope.subject})` : 'a message'}: ${reason}`);
+    await delivery.deadLetter(reason, envelope?.id);
+    if (envelope) await recordDeadLetter(prisma, consumer, envelope, reason);
+    settle(delivery, 'dead_lettered');
+  }
+
+  const databaseAnswers = () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
+
+  async function settleInOrder(delivery: Delivery, envelope: Envelope): Promise<void> {
+    if (delivery.deliveryCount > maxDeliveries) {
+      return deadLetter(delivery, envelope, `delivered ${delivery.deliveryCount} times without being settled`);
+    }
+    for (let attempt = 1; ; ) {
+      try {
+        settle(delivery, await applyEvent(prisma, consumer, decodeEvent(envelope)));
+        return;
+      } catch (error) {
+        if (error instanceof EventOutOfOrder) {
+          if (delivery.deliveryCount >= maxOrderWaits) return deadLetter(delivery, envelope, `${error.message}, and it never came`);
+          delivery.redeliverLater(orderWaitMs);
+          return;
+        }
+        if (error instanceof UndecodableEvent || error instanceof LateEvent) return deadLetter(delivery, envelope, error.message);
+        metrics.consumerFailures.inc(label);
+        const message = (error as Error).message;
+        if (!(await databaseAnswers())) {
+          log(`${consumer.name}: database unavailable (${message}); retrying ${envelope.type} ${envelope.id}`);
+        } else if (attempt >= maxAttempts) {
+          return deadLetter(delivery, envelope, `failed ${attempt} times, last: ${message}`);
+        } else {
+          attempt += 1;
+        }
+        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000));
+      }
+    }
+  }
+
+  async function runLane(bookingId: string) {
+    running += 1;
+    try {
+      const queue = lanes.get(bookingId);
+      while (queue && queue.length > 0) {
+        const delivery = queue.shift() as Delivery;
+        const envelope = decodeEnvelope(delivery.body); // decoded once already in dispatch: cannot fail here
+        inHand.add(delivery);
+        await settleInOrder(delivery, envelope)
+          .catch((error: Error) => {
+            // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
+            log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
+            delivery.redeliverLater(orderWaitMs);
+          })
+          .finally(() => inHand.delete(delivery));
+      }
+      lanes.delete(bookingId);
+    } finally {
+      running -= 1;
+      watchQueue();
+      startLanes();
+      if (running === 0 && lanes.size === 0) idle?.();
+    }
+  }
+
+  function startLanes() {
+    while (running < concurrency && ready.length > 0) void runLane(ready.shift() as string);
+  }
+
+  return {
+    consumer,
+
+    /** Queues a delivery on its booking's lane. Undecodable messages go to the dead-letter path directly. */
+    dispatch(delivery: Delivery): void {
+      let envelope: Envelope;
+      try {
+        envelope = decodeEnvelope(delivery.body);
+      } catch (error) {
+        void deadLetter(delivery, undefined, (error as Error).message).catch((e: Error) => {
+          log(`${consumer.name}: could not dead-letter an undecodable message: ${e.message}`);
+          delivery.redeliverLater(orderWaitMs);
+        });
+        return;
+      }
+      const lane = lanes.get(envelope.subject);
+      if (lane) {
+        lane.push(delivery);
+        return;
+      }
+      lanes.set(envelope.subject, [delivery]);
+      ready.push(envelope.subject);
+      watchQueue();
+      startLanes();
+    },
+
+    /** Resolves when every queued delivery has been worked on. */
+    async drained(): Promise<void> {
+      if (running === 0 && lanes.size === 0) return;
+      await new Promise<void>((resolve) => {
+        idle = resolve;
+      });
+    },
+  };
+}
+
+export type ConsumerRunner = ReturnType<typeof createConsumerRunner>;

@@ -1,0 +1,57 @@
+import type { Tx } from '../../db/prisma.ts';
+import { EventType } from '../../outbox/event-types.ts';
+import type { DecodedEvent } from '../decode-event.ts';
+import type { EventConsumer } from '../event-consumer.ts';
+
+type OutcomeEvent = DecodedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>;
+
+/**
+ * Tells the traveler how their booking ended. It writes the email it would send into `outgoing_emails` (a mailer
+ * would send from there); the event carries everything the email says, so the notifier reads no other table.
+ */
+export const notifierConsumer: EventConsumer = {
+  name: 'notifier',
+  handlers: {
+    [EventType.bookingConfirmed]: recordEmail,
+    [EventType.bookingCompensated]: recordEmail,
+    [EventType.bookingCancelled]: recordEmail,
+  },
+};
+
+async function recordEmail(tx: Tx, event: OutcomeEvent) {
+  const { subject, body } = compose(event.data);
+  await tx.outgoingEmail.create({
+    data: {
+      eventId: event.id,
+      bookingId: event.bookingId,
+      template: `booking-${event.data.status.toLowerCase()}`,
+      recipient: event.data.traveler.email,
+      subject,
+      body,
+    },
+  });
+}
+
+function compose({ bookingId, status, reason, traveler, reservations }: OutcomeEvent['data']) {
+  const held = reservations.filter((r) => r.status === 'RESERVED');
+  const total = held.reduce((sum, r) => sum + r.amount, 0);
+  const money = (amount: number, currency = held[0]?.currency ?? 'EUR') => `${(amount / 100).toFixed(2)} ${currency}`;
+  const lines = held.map((r) => `- ${r.kind} ×${r.quantity}: ${money(r.amount, r.currency)}`);
+  switch (status) {
+    case 'CONFIRMED':
+      return {
+        subject: `Your trip ${bookingId} is confirmed`,
+        body: [`Hello ${traveler.name},`, '', 'Your trip is booked:', ...lines, `Total: ${money(total)}`].join('\n'),
+      };
+    case 'COMPENSATED':
+      return {
+        subject: `We could not book your trip ${bookingId}`,
+        body: [`Hello ${traveler.name},`, '', `We could not complete your booking (${reason ?? 'unknown reason'}).`, 'Nothing was charged; every reservation was released.'].join('\n'),
+      };
+    case 'CANCELLED':
+      return {
+        subject: `Your trip ${bookingId} is cancelled`,
+        body: [`Hello ${traveler.name},`, '', `Your trip was cancelled${reason ? ` (${reason})` : ''}.`, 'Every reservation was released.'].join('\n'),
+      };
+  }
+}

@@ -1,0 +1,127 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets (seconds) for commit -> publish and publish -> applied: milliseconds up to a broker outage. */
+const lagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export interface Backlog {
+  events: number;
+  oldestAgeSeconds: number;
+}
+
+/**
+ * The event pipeline's Prometheus metrics, in a registry of its own (tests run several apps in one process). Backlogs
+ * are measured when scraped, by probes the relay and the consumers register; counters and lags by the code that
+ * does the work.
+ */
+export function createPipelineMetrics() {
+  const registry = new Registry();
+  const outboxProbes = new Map<string, () => Promise<Backlog>>();
+  const consumerProbes = new Map<string, () => Promise<number>>();
+  const registers = [registry];
+
+  const outboxBacklog = new Gauge({
+    name: 'tripsaga_outbox_backlog_events',
+    help: 'Committed outbox events not yet handed to the transport (JetStream, or the embedded event log)',
+    labelNames: ['transport'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const [transport, probe] of outboxProbes) {
+        const backlog = await probe().catch(() => undefined);
+        if (backlog) this.set({ transport }, backlog.events);
+      }
+    },
+  });
+  const outboxOldest = new Gauge({
+    name: 'tripsaga_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest committed event still waiting for the relay (0 when none)',
+    labelNames: ['transport'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const [transport, probe] of outboxProbes) {
+        const backlog = await probe().catch(() => undefined);
+        if (backlog) this.set({ transport }, backlog.oldestAgeSeconds);
+      }
+    },
+  });
+  const consumerBacklog = new Gauge({
+    name: 'tripsaga_consumer_backlog_events',
+    help: 'Events published but not yet settled by the consumer',
+    labelNames: ['consumer'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const [consumer, probe] of consumerProbes) {
+        const pending = await probe().catch(() => undefined);
+        if (pending !== undefined) this.set({ consumer }, pending);
+      }
+    },
+  });
+
+  return {
+    registry,
+    outboxBacklog,
+    outboxOldest,
+    consumerBacklog,
+    /** Registers how to measure the outbox backlog of a transport (one probe per transport). */
+    probeOutbox(transport: string, probe: () => Promise<Backlog>) {
+      outboxProbes.set(transport, probe);
+    },
+    probeConsumer(consumer: string, probe: () => Promise<number>) {
+      consumerProbes.set(consumer, probe);
+    },
+    relayPublished: new Counter({
+      name: 'tripsaga_relay_published_events_total',
+      help: 'Events the transport acknowledged',
+      labelNames: ['transport'] as const,
+      registers,
+    }),
+    relayDuplicates: new Counter({
+      name: 'tripsaga_relay_duplicate_acks_total',
+      help: 'Re-sent events the broker recognised by their Nats-Msg-Id and did not store again',
+      labelNames: ['transport'] as const,
+      registers,
+    }),
+    relayFailures: new Counter({
+      name: 'tripsaga_relay_publish_failures_total',
+      help: 'Publish attempts that failed (the event stays in the outbox and is retried with backoff)',
+      labelNames: ['transport'] as const,
+      registers,
+    }),
+    relayLag: new Histogram({
+      name: 'tripsaga_relay_commit_to_publish_seconds',
+      help: 'From the event being written (in its committing transaction) to the transport acknowledging it',
+      labelNames: ['transport'] as const,
+      buckets: lagBuckets,
+      registers,
+    }),
+    relayPartitions: new Gauge({
+      name: 'tripsaga_relay_owned_partitions',
+      help: 'Outbox partitions this relay publishes',
+      labelNames: ['relay'] as const,
+      registers,
+    }),
+    consumerEvents: new Counter({
+      name: 'tripsaga_consumer_events_total',
+      help: 'Events settled by a consumer, by outcome: applied, skipped (no handler), duplicate, dead_lettered',
+      labelNames: ['consumer', 'outcome'] as const,
+      registers,
+    }),
+    consumerFailures: new Counter({
+      name: 'tripsaga_consumer_attempt_failures_total',
+      help: 'Attempts to apply an event that failed (retried, and dead-lettered after the last attempt)',
+      labelNames: ['consumer'] as const,
+      registers,
+    }),
+    consumerLag: new Histogram({
+      name: 'tripsaga_consumer_publish_to_apply_seconds',
+      help: 'From the transport storing the event to the consumer committing its effect',
+      labelNames: ['consumer'] as const,
+      buckets: lagBuckets,
+      registers,
+    }),
+  };
+}
+
+export type PipelineMetrics = ReturnType<typeof createPipelineMetrics>;
