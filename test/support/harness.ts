@@ -11,14 +11,7 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-
-// Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this process
-}
+import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
   /** Start a worker in this process (default). Off for tests that run their worker in a child process. */
