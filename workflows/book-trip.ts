@@ -23,6 +23,7 @@ import {
   getBookingStateQuery,
 } from './messages.ts';
 import { BookingStatus, FailedStep } from './search-attributes.ts';
+import { reservationOrder } from './trip-plan.ts';
 
 /** Forward steps give up after a few attempts: a booking that cannot be made soon is undone, not left hanging. */
 const forwardOptions: ActivityOptions = {
@@ -69,7 +70,7 @@ const defaultCancellationWindow = '7 days';
  */
 export async function bookTrip(input: BookTripInput): Promise<BookingState> {
   const { bookingId } = input;
-  const steps = plannedSteps(input);
+  const steps = reservationOrder(input);
   const state: BookingState = {
     bookingId,
     status: 'PENDING',
@@ -173,15 +174,6 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     }
   }
   return state;
-}
-
-function plannedSteps(input: BookTripInput) {
-  const steps: { kind: ReservationKind; step: TripStep }[] = [
-    { kind: 'flight', step: input.flight },
-    { kind: 'hotel', step: input.hotel },
-  ];
-  if (input.car) steps.push({ kind: 'car', step: input.car });
-  return steps;
 }
 
 /** A one-line reason a person can act on, e.g. "car: OfferSoldOut: Compact is sold out: 1 wanted, 0 of 0 left". */

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
 import { listHistoryFiles, loadForReplay } from '../../src/replay/history-files.ts';
 import { replayHistories } from '../../src/replay/replay-histories.ts';
 import '../support/quiet-temporal-logs.ts';
+import { bundleWorkflowVariant } from './variant-bundle.ts';
 
 // Every committed history, replayed against the workflow code of this working tree (the bundle global-setup built
 // from workflows/). A change that would break a running saga fails here, before it ships.
@@ -48,5 +50,20 @@ describe('committed histories', () => {
     expect(outcomes.map(({ workflowId, error }) => [workflowId, error ? `${error.name}: ${error.message}` : 'ok'])).toEqual(
       inSet.map((file) => [`${file.set}/${file.scenario}`, 'ok']),
     );
+  });
+});
+
+describe('the replay suite can fail', () => {
+  it('a saga reordered to reserve the hotel before the flight is rejected with DeterminismViolationError', async () => {
+    const reordered = await bundleWorkflowVariant({ 'trip-plan.ts': new URL('./variants/hotel-before-flight.ts', import.meta.url) });
+    const confirmed = files.filter((file) => file.scenario === 'confirmed');
+    const outcomes = await replayHistories({ workflowBundle: reordered }, await Promise.all(confirmed.map(loadForReplay)));
+
+    expect(outcomes).toHaveLength(confirmed.length);
+    for (const { error } of outcomes) {
+      expect(error).toBeInstanceOf(DeterminismViolationError);
+      // The history's first step is the flight; the reordered code asks for the hotel first.
+      expect(error?.message).toMatch(/Nondeterminism error: .*scheduled event 'reserve-flight' does not match .* command 'reserve-hotel'/);
+    }
   });
 });
