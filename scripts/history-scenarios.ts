@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
+import { fakeCardLimit } from '../activities/fake-payment-provider.ts';
 import type { BookingRequest } from '../src/bookings/booking-request.ts';
 import type { BookingService } from '../src/bookings/booking-service.ts';
 import type { OfferService } from '../src/offers/offer-service.ts';
@@ -59,6 +60,11 @@ export const scenarios: Scenario[] = [
     name: 'compensated-at-car',
     shows: 'the car sold out: hotel then flight given back, in reverse order',
     run: async (ctx) => settle(ctx, await book(ctx, staysOpen, await tripOffers(ctx, { car: 0 }))),
+  },
+  {
+    name: 'payment-declined',
+    shows: "the charge declined (the fake provider's card limit): refund no-op, car, hotel and flight given back",
+    run: async (ctx) => settle(ctx, await book(ctx, staysOpen, await tripOffers(ctx, {}, { hotel: fakeCardLimit + 1 }))),
   },
   {
     name: 'cancelled-mid-saga',
@@ -130,12 +136,13 @@ type TripOffers = { flight: string; hotel: string; car?: string };
 async function tripOffers(
   ctx: ScenarioContext,
   capacity: { flight?: number; hotel?: number; car?: number | null } = {},
+  price: { hotel?: number } = {},
 ): Promise<TripOffers> {
   const offer = async (kind: 'flight' | 'hotel' | 'car', available: number, name: string, amount: number) =>
     (await ctx.offers.create({ kind, name, capacity: available, price: { amount, currency: 'EUR' } })).id;
   return {
     flight: await offer('flight', capacity.flight ?? 10, 'TP123 Lisbon-Paris', 12_900),
-    hotel: await offer('hotel', capacity.hotel ?? 10, 'Ritz Paris', 45_000),
+    hotel: await offer('hotel', capacity.hotel ?? 10, 'Ritz Paris', price.hotel ?? 45_000),
     ...(capacity.car === null ? {} : { car: await offer('car', capacity.car ?? 10, 'Compact', 3_000) }),
   };
 }

@@ -88,6 +88,7 @@ describe('HTTP API: bookings', () => {
       'com.tripsaga.flight.reserved',
       'com.tripsaga.hotel.reserved',
       'com.tripsaga.car.reserved',
+      'com.tripsaga.payment.charged',
       'com.tripsaga.booking.confirmed',
     ]);
     const positions = events.body.events.map((e: { position: string }) => BigInt(e.position));

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 describe('bookTrip saga', () => {
-  it('confirms a trip: three reservations, inventory taken, events in commit order', async () => {
+  it('confirms a trip: three reservations, inventory taken, the total charged, events in commit order', async () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
 
@@ -26,9 +26,21 @@ describe('bookTrip saga', () => {
       ['car', 1, 'RESERVED'],
     ]);
     expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'car.reserved', 'booking.confirmed']);
+    expect(await h.eventTypes(id)).toEqual([
+      'booking.requested',
+      'flight.reserved',
+      'hotel.reserved',
+      'car.reserved',
+      'payment.charged',
+      'booking.confirmed',
+    ]);
     const live = await h.temporal.workflow.getHandle(id).query(getBookingStateQuery);
-    expect(live).toMatchObject({ status: 'CONFIRMED', currentStep: null, reservations: { flight: 'RESERVED', hotel: 'RESERVED', car: 'RESERVED' } });
+    expect(live).toMatchObject({
+      status: 'CONFIRMED',
+      currentStep: null,
+      reservations: { flight: 'RESERVED', hotel: 'RESERVED', car: 'RESERVED' },
+      payment: 'CHARGED',
+    });
   });
 
   it('a sold-out flight: nothing is taken and the booking ends COMPENSATED with the reason', async () => {
@@ -126,7 +138,7 @@ describe('bookTrip saga', () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
     await h.waitForStatus(id, 'CONFIRMED');
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'booking.confirmed']);
+    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'payment.charged', 'booking.confirmed']);
     const view = await request(h.app).get(`/bookings/${id}`).expect(200);
     expect(view.body.reservations.car).toBeNull();
   });
@@ -161,7 +173,7 @@ describe('bookTrip saga', () => {
     }
   });
 
-  it('cancel after confirmation undoes every reservation in reverse order', async () => {
+  it('cancel after confirmation refunds the charge and undoes every reservation, in reverse order', async () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 2));
     await h.waitForStatus(id, 'CONFIRMED');
@@ -173,7 +185,9 @@ describe('bookTrip saga', () => {
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
+      'payment.charged',
       'booking.confirmed',
+      'payment.refunded',
       'car.released',
       'hotel.released',
       'flight.released',

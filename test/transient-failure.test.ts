@@ -36,7 +36,14 @@ it('a transient failure after commit is retried without a double booking', async
   expect(attempts).toEqual([1, 2]);
   expect(await h.available(offers.hotel.id)).toBe(7);
   expect(await h.prisma.reservation.count({ where: { bookingId: id, kind: 'hotel' } })).toBe(1);
-  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'car.reserved', 'booking.confirmed']);
+  expect(await h.eventTypes(id)).toEqual([
+    'booking.requested',
+    'flight.reserved',
+    'hotel.reserved',
+    'car.reserved',
+    'payment.charged',
+    'booking.confirmed',
+  ]);
   // The history shows the retry: the hotel activity completed on its second attempt.
   const history = await h.temporal.workflow.getHandle(id).fetchHistory();
   const hotelStarted = history.events?.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt === 2);

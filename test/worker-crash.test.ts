@@ -53,9 +53,16 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   await startWorkerProcess();
   await h.waitForStatus(id, 'CONFIRMED', 60_000);
 
-  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'car.reserved', 'booking.confirmed']);
+  expect(await h.eventTypes(id)).toEqual([
+    'booking.requested',
+    'flight.reserved',
+    'hotel.reserved',
+    'car.reserved',
+    'payment.charged',
+    'booking.confirmed',
+  ]);
   expect(await h.prisma.reservation.count({ where: { bookingId: id } })).toBe(3);
   expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);
   const steps = await h.prisma.sagaStep.findMany({ where: { bookingId: id }, orderBy: { createdAt: 'asc' } });
-  expect(steps.map((s) => s.step)).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'outcome-confirmed']);
+  expect(steps.map((s) => s.step)).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'charge-payment', 'outcome-confirmed']);
 }, 120_000);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
-import type { Booking, Reservation } from '../generated/prisma/client.ts';
+import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
 
 const stepStatus = z.enum(['PENDING', 'RESERVED', 'CANCELLED', 'NOT_RESERVED']);
 
@@ -18,6 +18,10 @@ export const bookingViewSchema = z.object({
   status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATED', 'CANCELLED']),
   traveler: z.object({ name: z.string(), email: z.string() }),
   reservations: z.object({ flight: reservationView, hotel: reservationView, car: reservationView.nullable() }),
+  payment: z
+    .object({ status: z.enum(['CHARGED', 'REFUNDED']), amount: z.int().describe('minor units'), currency: z.string() })
+    .nullable()
+    .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
   live: z.custom<BookingState>().optional().describe("the running saga's own state, while it runs"),
   workflow: z.object({ workflowId: z.string(), url: z.url() }),
@@ -34,7 +38,7 @@ type StoredRequest = {
 };
 
 export function toBookingView(
-  booking: Booking & { reservations: Reservation[] },
+  booking: Booking & { reservations: Reservation[]; payment: Payment | null },
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,
@@ -54,6 +58,7 @@ export function toBookingView(
       hotel: reservation('hotel', request.hotel.offerId, request.hotel.rooms),
       car: request.car ? reservation('car', request.car.offerId, 1) : null,
     },
+    payment: booking.payment ? { status: booking.payment.status, amount: booking.payment.amount, currency: booking.payment.currency } : null,
     ...(booking.failureReason ? { failureReason: booking.failureReason } : {}),
     ...(live ? { live } : {}),
     workflow: {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
 
-/** A module of workflows/ (by file name) and the file that replaces it in a variant bundle. */
+/** What to replace, a module of workflows/ (`trip-plan.ts`) or a package (`@temporalio/workflow`), and its stand-in. */
 export type ModuleSwap = Record<string, URL>;
 
 /**
@@ -12,8 +12,10 @@ export type ModuleSwap = Record<string, URL>;
  */
 export async function bundleWorkflowVariant(swaps: ModuleSwap) {
   const alias = Object.fromEntries(
-    Object.entries(swaps).map(([file, replacement]) => [
-      fileURLToPath(new URL(`../../workflows/${file}`, import.meta.url)),
+    Object.entries(swaps).map(([module, replacement]) => [
+      // A workflow module is matched by its resolved path; a package by its exact name (the `$`), so that the stand-in
+      // can still import the package's own files.
+      module.endsWith('.ts') ? fileURLToPath(new URL(`../../workflows/${module}`, import.meta.url)) : `${module}$`,
       fileURLToPath(replacement),
     ]),
   );

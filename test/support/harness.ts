@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import { systemClock } from '../../activities/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
+import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
@@ -17,6 +18,8 @@ export interface HarnessOptions {
   /** Start a worker in this process (default). Off for tests that run their worker in a child process. */
   worker?: boolean;
   activities?: Partial<ReturnType<typeof createActivities>>;
+  /** The worker's payment provider (default: a fresh fake); pass one to inspect what it charged. */
+  payments?: PaymentProvider;
   cancellationWindow?: string;
 }
 
@@ -55,6 +58,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       prisma: db.prisma,
       workflowBundlePath: inject('workflowBundlePath'),
       activities: options.activities,
+      payments: options.payments,
     });
     const running = worker.run();
     stopWorker = async () => {
