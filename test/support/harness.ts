@@ -21,6 +21,8 @@ export interface HarnessOptions {
   /** The worker's payment provider (default: a fresh fake); pass one to inspect what it charged. */
   payments?: PaymentProvider;
   cancellationWindow?: string;
+  /** The worker's workflow code (default: the bundle of workflows/ built once for the run). */
+  workflowBundlePath?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -56,7 +58,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
-      workflowBundlePath: inject('workflowBundlePath'),
+      workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
     });
