@@ -31,7 +31,7 @@ export function createFakePaymentProvider({ declineAbove = fakeCardLimit }: { de
       if (earlier) return resultOf(earlier);
       const result: ChargeResult =
         request.amount > declineAbove
-          ? { outcome: 'declined', code: 'insufficient_funds', message: `the card's limit is ${declineAbove} ${request.currency} minor units` }
+          ? { outcome: 'declined', code: 'insufficient_funds', message: `over the card's limit of ${(declineAbove / 100).toFixed(2)} ${request.currency}` }
           : { outcome: 'charged', chargeId: idFor('ch', request.reference) };
       charges.set(request.reference, { ...request, ...result });
       return result;

@@ -23,7 +23,7 @@ if (!Number.isInteger(limit) || limit < 1) {
 }
 
 // A failing replay is reported below, once per run; core's own warning about it would say the same thing again.
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const client = await connectClient();
 try {
   console.log(`Replaying up to ${limit} runs matching \`${values.query}\` on ${client.options.namespace} against ${workflowsPath}`);
