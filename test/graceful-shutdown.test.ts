@@ -19,9 +19,10 @@ afterAll(async () => {
 
 const baseEnv = () => ({ DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, TEMPORAL_TASK_QUEUE: h.taskQueue, MIGRATE_ON_START: 'false' });
 
+/** Until a session waits on a lock `db` holds: other runs share the server, so any lock wait there proves nothing. */
 async function untilSomethingWaitsOnALock(db: pg.Client) {
   const deadline = Date.now() + 30_000;
-  while ((await db.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount === 0) {
+  while ((await db.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rowCount === 0) {
     if (Date.now() > deadline) throw new Error('nothing ever waited on the lock');
     await sleep(50);
   }

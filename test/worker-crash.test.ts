@@ -39,7 +39,8 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
   const first = await startWorkerProcess();
   const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
   const deadline = Date.now() + 30_000;
-  while ((await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount === 0) {
+  // Waiting on the blocker's lock, not just any lock: other runs share the server.
+  while ((await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rowCount === 0) {
     if (Date.now() > deadline) throw new Error('the hotel step never started');
     await sleep(100);
   }
