@@ -1,16 +1,11 @@
 import type { Db } from '../src/db/prisma.ts';
+import { tripTotal } from '../src/events/schemas/booking-outcome.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import type { Clock } from './clock.ts';
 import { businessFailure } from './errors.ts';
 import { runStepOnce } from './run-step-once.ts';
 import type { BookingOutcomeInput, BookingOutcomeReceipt, BookingOutcomeStatus } from './types.ts';
-
-const outcomeEvent = {
-  CONFIRMED: EventType.bookingConfirmed,
-  COMPENSATED: EventType.bookingCompensated,
-  CANCELLED: EventType.bookingCancelled,
-} as const;
 
 /** Where a booking may go from where it is. A confirmed trip can still be cancelled; an undone one is final. */
 const allowedFrom: Record<BookingOutcomeStatus, readonly string[]> = {
@@ -19,7 +14,10 @@ const allowedFrom: Record<BookingOutcomeStatus, readonly string[]> = {
   CANCELLED: ['PENDING', 'CONFIRMED'],
 };
 
-/** Moves a booking to a terminal (or, for CONFIRMED, a settled) status and announces it, in one transaction. */
+/**
+ * Moves a booking to a terminal (or, for CONFIRMED, a settled) status and announces it, in one transaction: the
+ * outcome event with the booking's full state, and `booking.status-changed` with its id.
+ */
 export async function recordBookingOutcome(
   prisma: Db,
   clock: Clock,
@@ -39,25 +37,29 @@ export async function recordBookingOutcome(
     }
     const now = clock.now();
     await tx.booking.update({ where: { id: bookingId }, data: { status, failureReason: reason ?? null, updatedAt: now } });
-    await appendOutboxEvent(tx, {
+    const settled = {
       bookingId,
-      type: outcomeEvent[status],
-      data: {
-        bookingId,
-        status,
-        ...(reason ? { reason } : {}),
-        traveler: { name: booking.travelerName, email: booking.travelerEmail },
-        reservations: booking.reservations.map((r) => ({
-          kind: r.kind,
-          offerId: r.offerId,
-          quantity: r.quantity,
-          amount: r.amount,
-          currency: r.currency,
-          status: r.status,
-        })),
-      },
-      occurredAt: now,
-    });
+      ...(reason ? { reason } : {}),
+      traveler: { name: booking.travelerName, email: booking.travelerEmail },
+      reservations: booking.reservations.map((r) => ({
+        kind: r.kind,
+        offerId: r.offerId,
+        quantity: r.quantity,
+        amount: r.amount,
+        currency: r.currency,
+        status: r.status,
+      })),
+    };
+    // Both styles, side by side: the full state for consumers that must not call back, the id for those that do.
+    if (status === 'CONFIRMED') {
+      const data = { ...settled, status, total: tripTotal(settled.reservations) };
+      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingConfirmed, data, occurredAt: now });
+    } else if (status === 'COMPENSATED') {
+      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingCompensated, data: { ...settled, status }, occurredAt: now });
+    } else {
+      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingCancelled, data: { ...settled, status }, occurredAt: now });
+    }
+    await appendOutboxEvent(tx, { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now });
     return { bookingId, status };
   });
 }

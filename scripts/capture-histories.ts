@@ -14,17 +14,11 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { systemClock } from '../activities/clock.ts';
 import { createActivities } from '../activities/index.ts';
 import type { ReserveInput } from '../activities/types.ts';
-import { createBookingService, type BookingService } from '../src/bookings/booking-service.ts';
-import { openDatabase } from '../src/db/open-database.ts';
-import { createOfferService } from '../src/offers/offer-service.ts';
+import { type BookingService, createBookingService } from '../src/bookings/booking-service.ts';
 import { captureManifestName, historiesDir, historyFileContent } from '../src/replay/history-files.ts';
-import { ensureTemporalCli, temporalCliVersion } from '../src/temporal/cli.ts';
-import { connectClient, connectWorkerConnection } from '../src/temporal/connection.ts';
-import { startTemporalDevServer } from '../src/temporal/dev-server.ts';
-import { devServerSearchAttributes } from '../src/temporal/search-attributes.ts';
-import { createBookingWorker } from '../src/worker/create-worker.ts';
-import { adminDatabaseUrl, createThrowawayDatabase } from '../test/support/databases.ts';
+import { temporalCliVersion } from '../src/temporal/cli.ts';
 import { type ScenarioContext, scenarios } from './history-scenarios.ts';
+import { startSandbox } from './support/sandbox.ts';
 
 const log = (line: string) => console.log(`[capture] ${line}`);
 const setName = process.argv[2] ?? '';
@@ -41,71 +35,46 @@ if (existsSync(outDir)) {
 // Scenarios fail activities on purpose (sold out, a lost connection); the worker's warnings about them are noise here.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const started = Date.now();
-const database = await createThrowawayDatabase('tripsaga_capture', adminDatabaseUrl());
-log(`database ${database.name}`);
-const cleanups: (() => Promise<unknown>)[] = [() => database.drop()];
-try {
-  const server = await startTemporalDevServer({
-    cliPath: await ensureTemporalCli({ log }),
-    uiPort: null,
-    searchAttributes: devServerSearchAttributes(),
-    log,
-  });
-  cleanups.unshift(() => server.stop());
-  const db = await openDatabase({ databaseUrl: database.url, dataDir: '', migrate: true, log });
-  cleanups.unshift(() => db.close());
-  const temporal = await connectClient(server.address);
-  cleanups.unshift(() => temporal.connection.close());
-
-  const taskQueue = 'tripsaga-history-capture';
-  const flakyHotelOffers = new Set<string>();
-  const real = createActivities({ prisma: db.prisma });
-  const { connection, namespace } = await connectWorkerConnection(server.address);
-  const worker = await createBookingWorker({
-    connection,
-    namespace,
-    taskQueue,
-    prisma: db.prisma,
-    activities: {
-      reserveHotel: async (input: ReserveInput) => {
-        const receipt = await real.reserveHotel(input);
-        if (flakyHotelOffers.has(input.offerId) && Context.current().info.attempt === 1) {
-          throw new Error('ECONNRESET: connection lost after commit');
-        }
-        return receipt;
-      },
+const flakyHotelOffers = new Set<string>();
+let real: ReturnType<typeof createActivities> | undefined;
+const sandbox = await startSandbox(log, {
+  activities: {
+    // The hotel step of a "retried-step" run commits, then loses its connection: Temporal retries it.
+    reserveHotel: async (input: ReserveInput) => {
+      real ??= createActivities({ prisma: sandbox.prisma });
+      const receipt = await real.reserveHotel(input);
+      if (flakyHotelOffers.has(input.offerId) && Context.current().info.attempt === 1) {
+        throw new Error('ECONNRESET: connection lost after commit');
+      }
+      return receipt;
     },
-  });
-  const running = worker.run();
-  cleanups.unshift(async () => {
-    worker.shutdown();
-    await running;
-    await connection.close();
-  });
-
+  },
+});
+try {
   const services = new Map<string, BookingService>();
   const ctx: ScenarioContext = {
-    temporal,
-    offers: createOfferService(db.prisma),
-    databaseUrl: database.url,
+    temporal: sandbox.temporal,
+    offers: sandbox.offers,
+    databaseUrl: sandbox.databaseUrl,
     flakyHotelOffers,
     bookingsWithWindow(cancellationWindow) {
       let service = services.get(cancellationWindow);
       if (!service) {
-        service = createBookingService({ prisma: db.prisma, temporal, taskQueue, clock: systemClock, temporalUiUrl: 'http://localhost:8233', cancellationWindow });
+        const { prisma, temporal, taskQueue } = sandbox;
+        service = createBookingService({ prisma, temporal, taskQueue, clock: systemClock, temporalUiUrl: 'http://localhost:8233', cancellationWindow });
         services.set(cancellationWindow, service);
       }
       return service;
     },
   };
 
-  log(`running ${scenarios.length} sagas against ${server.address}`);
+  log(`running ${scenarios.length} sagas`);
   const runs = await Promise.all(scenarios.map(async (scenario) => ({ scenario, workflowId: await scenario.run(ctx) })));
 
   await mkdir(outDir, { recursive: true });
   try {
     for (const { scenario, workflowId } of runs) {
-      const handle = temporal.workflow.getHandle(workflowId);
+      const handle = sandbox.temporal.workflow.getHandle(workflowId);
       const { status } = await handle.describe();
       if (status.name !== 'COMPLETED') throw new Error(`${scenario.name}: ${workflowId} is ${status.name}, not COMPLETED`);
       await writeFile(path.join(outDir, `${scenario.name}.json`), historyFileContent(await handle.fetchHistory()));
@@ -117,7 +86,7 @@ try {
   }
   log(`wrote ${runs.length} histories to ${path.relative(process.cwd(), outDir)} in ${Math.round((Date.now() - started) / 1000)} s`);
 } finally {
-  for (const cleanup of cleanups) await cleanup().catch((error: Error) => log(`cleanup: ${error.message}`));
+  await sandbox.close();
 }
 
 /** Where the set came from: the commit whose workflow code ran, and what each history shows. */

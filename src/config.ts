@@ -10,8 +10,8 @@ export interface AppConfig {
   taskQueue: string;
   port: number;
   dataDir: string;
-  /** Base URL of the Temporal Web UI, for the links the API returns. */
-  temporalUiUrl: string;
+  /** Base URL of the Temporal Web UI, for the links the API returns. Absent: the dev server's UI, else the default. */
+  temporalUiUrl?: string;
   migrateOnStart: boolean;
   /** How long a confirmed trip stays cancellable through its saga (a Temporal duration, e.g. '7 days'). */
   cancellationWindow: string;
@@ -25,11 +25,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     taskQueue: nonEmpty(env.TEMPORAL_TASK_QUEUE) ?? 'tripsaga-bookings',
     port: port(env.PORT, 3000),
     dataDir: path.resolve(nonEmpty(env.TRIPSAGA_DATA_DIR) ?? '.data'),
-    temporalUiUrl: (nonEmpty(env.TEMPORAL_UI_URL) ?? 'http://localhost:8233').replace(/\/$/, ''),
+    temporalUiUrl: nonEmpty(env.TEMPORAL_UI_URL)?.replace(/\/$/, ''),
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     cancellationWindow: nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days',
   };
 }
+
+/** Where the Temporal dev server and `temporal server start-dev` serve their Web UI unless told otherwise. */
+export const defaultTemporalUiUrl = 'http://localhost:8233';
 
 export function requireSetting<T>(value: T | undefined, name: string, why: string): T {
   if (value === undefined) throw new Error(`${name} is not set: ${why}`);

@@ -37,7 +37,8 @@ if (!temporalAddress) {
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
 const temporal = await connectClient(temporalAddress);
-const { app, bookings } = createServices(config, db, temporal, log);
+// Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log);
 const server = await serve(app, config.port);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { systemClock } from '../activities/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
-import type { AppConfig } from './config.ts';
+import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
 import type { Database } from './db/open-database.ts';
 import { createOfferService } from './offers/offer-service.ts';
 
@@ -13,7 +13,7 @@ export function createServices(config: AppConfig, db: Database, temporal: Client
     temporal,
     taskQueue: config.taskQueue,
     clock: systemClock,
-    temporalUiUrl: config.temporalUiUrl,
+    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
     cancellationWindow: config.cancellationWindow,
     log,
   });

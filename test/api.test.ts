@@ -78,18 +78,20 @@ describe('HTTP API: bookings', () => {
         hotel: { offerId: offers.hotel.id, quantity: 1, status: 'RESERVED' },
         car: { offerId: offers.car.id, quantity: 1, status: 'RESERVED' },
       },
-      workflow: { workflowId: res.body.bookingId, url: `http://localhost:8233/namespaces/default/workflows/${res.body.bookingId}` },
+      workflow: { workflowId: res.body.bookingId, url: `${h.temporalUiUrl}/namespaces/default/workflows/${res.body.bookingId}` },
     });
     expect(view.body.live).toMatchObject({ status: 'CONFIRMED' });
 
     const events = await request(h.app).get(`${location}/events`).expect(200);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
       'com.tripsaga.booking.requested',
+      'com.tripsaga.booking.status-changed',
       'com.tripsaga.flight.reserved',
       'com.tripsaga.hotel.reserved',
       'com.tripsaga.car.reserved',
       'com.tripsaga.payment.charged',
       'com.tripsaga.booking.confirmed',
+      'com.tripsaga.booking.status-changed',
     ]);
     const positions = events.body.events.map((e: { position: string }) => BigInt(e.position));
     expect([...positions].sort((a, b) => (a < b ? -1 : 1))).toEqual(positions);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/temporal/dev-server.ts';
 import { type RunningChild, startEntryPoint } from './support/child-process.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
 
 // SIGTERM is how deployments stop processes. Work already started must finish, not be cut off.
 let h: Harness;
@@ -19,15 +20,6 @@ afterAll(async () => {
 
 const baseEnv = () => ({ DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, TEMPORAL_TASK_QUEUE: h.taskQueue, MIGRATE_ON_START: 'false' });
 
-/** Until a session waits on a lock `db` holds: other runs share the server, so any lock wait there proves nothing. */
-async function untilSomethingWaitsOnALock(db: pg.Client) {
-  const deadline = Date.now() + 30_000;
-  while ((await db.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rowCount === 0) {
-    if (Date.now() > deadline) throw new Error('nothing ever waited on the lock');
-    await sleep(50);
-  }
-}
-
 describe('graceful shutdown on SIGTERM', () => {
   it('the worker lets the activity in flight finish before it exits', async () => {
     const offers = await h.tripOffers();
@@ -38,7 +30,7 @@ describe('graceful shutdown on SIGTERM', () => {
     const worker = await startEntryPoint('src/worker/main.ts', baseEnv(), /polling task queue/);
     running.push(worker);
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
-    await untilSomethingWaitsOnALock(blocker);
+    await untilSomeoneWaitsOnALock(blocker);
 
     worker.child.kill('SIGTERM');
     await sleep(1_000);
@@ -49,7 +41,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await worker.exited).toBe(0);
     expect(worker.output()).toMatch(/stopped/);
     // The activity's work committed and was reported, not abandoned to a timeout and a retry.
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved']);
+    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'booking.status-changed', 'flight.reserved']);
     const history = await h.temporal.workflow.getHandle(id).fetchHistory();
     const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes);
     expect(completed).toHaveLength(1);
@@ -70,7 +62,7 @@ describe('graceful shutdown on SIGTERM', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(h.request({ flight: offers.flight.id, hotel: offers.hotel.id })),
     });
-    await untilSomethingWaitsOnALock(blocker);
+    await untilSomeoneWaitsOnALock(blocker);
     api.child.kill('SIGTERM');
     await sleep(500);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow(); // no new connections

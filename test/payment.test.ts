@@ -34,7 +34,16 @@ describe('the payment step', () => {
     const id = await h.book(trip.request);
     await h.waitForStatus(id, 'CONFIRMED');
 
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'car.reserved', 'payment.charged', 'booking.confirmed']);
+    expect(await h.eventTypes(id)).toEqual([
+      'booking.requested',
+      'booking.status-changed',
+      'flight.reserved',
+      'hotel.reserved',
+      'car.reserved',
+      'payment.charged',
+      'booking.confirmed',
+      'booking.status-changed',
+    ]);
     expect(await scheduledActivities(id)).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'charge-payment', 'confirm']);
     const charges = provider.ledger().charges.filter((c) => c.reference === `${id}:charge-payment`);
     expect(charges).toMatchObject([{ amount: tripTotal, currency: 'EUR', outcome: 'charged' }]);
@@ -51,6 +60,7 @@ describe('the payment step', () => {
     expect(booking.failureReason).toMatch(/^payment: PaymentDeclined: \d+\.\d\d EUR declined: insufficient_funds/);
     expect(await h.eventTypes(id)).toEqual([
       'booking.requested',
+      'booking.status-changed',
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
@@ -58,6 +68,7 @@ describe('the payment step', () => {
       'hotel.released',
       'flight.released',
       'booking.compensated',
+      'booking.status-changed',
     ]);
     // The refund was registered before the charge, so it ran too, and recorded that no money had moved.
     expect(await scheduledActivities(id)).toEqual([
@@ -87,7 +98,16 @@ describe('the payment step', () => {
     await request(h.app).post(`/bookings/${id}/cancel`).send({ reason: 'plans changed' }).expect(202);
     await h.waitForStatus(id, 'CANCELLED');
 
-    expect((await h.eventTypes(id)).slice(5)).toEqual(['booking.confirmed', 'payment.refunded', 'car.released', 'hotel.released', 'flight.released', 'booking.cancelled']);
+    expect((await h.eventTypes(id)).slice(6)).toEqual([
+      'booking.confirmed',
+      'booking.status-changed',
+      'payment.refunded',
+      'car.released',
+      'hotel.released',
+      'flight.released',
+      'booking.cancelled',
+      'booking.status-changed',
+    ]);
     const payment = await h.prisma.payment.findUniqueOrThrow({ where: { bookingId: id } });
     expect(payment).toMatchObject({ status: 'REFUNDED', amount: tripTotal });
     expect(provider.ledger().refunds.filter((r) => r.chargeId === payment.providerChargeId)).toHaveLength(1);

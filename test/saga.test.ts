@@ -28,11 +28,13 @@ describe('bookTrip saga', () => {
     expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);
     expect(await h.eventTypes(id)).toEqual([
       'booking.requested',
+      'booking.status-changed',
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
       'payment.charged',
       'booking.confirmed',
+      'booking.status-changed',
     ]);
     const live = await h.temporal.workflow.getHandle(id).query(getBookingStateQuery);
     expect(live).toMatchObject({
@@ -51,7 +53,12 @@ describe('bookTrip saga', () => {
     expect(booking.failureReason).toMatch(/^flight: OfferSoldOut: .* 2 wanted, 1 of 1 left$/);
     expect(await h.prisma.reservation.count({ where: { bookingId: id } })).toBe(0);
     expect(await h.available(offers.flight.id)).toBe(1);
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'booking.compensated']);
+    expect(await h.eventTypes(id)).toEqual([
+      'booking.requested',
+      'booking.status-changed',
+      'booking.compensated',
+      'booking.status-changed',
+    ]);
     // The compensation of the failed step ran and recorded that there was nothing to undo.
     const noOp = await h.prisma.sagaStep.findUniqueOrThrow({ where: { idempotencyKey: `${id}:cancel-flight` } });
     expect(noOp.result).toEqual({ kind: 'flight', outcome: 'nothing-to-undo' });
@@ -63,7 +70,14 @@ describe('bookTrip saga', () => {
 
     const booking = await h.waitForStatus(id, 'COMPENSATED');
     expect(booking.failureReason).toMatch(/^hotel: OfferSoldOut/);
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'flight.released', 'booking.compensated']);
+    expect(await h.eventTypes(id)).toEqual([
+      'booking.requested',
+      'booking.status-changed',
+      'flight.reserved',
+      'flight.released',
+      'booking.compensated',
+      'booking.status-changed',
+    ]);
     expect(await h.available(offers.flight.id)).toBe(10);
     expect(await h.available(offers.hotel.id)).toBe(0);
   });
@@ -76,11 +90,13 @@ describe('bookTrip saga', () => {
     expect(booking.failureReason).toMatch(/^car: OfferSoldOut/);
     expect(await h.eventTypes(id)).toEqual([
       'booking.requested',
+      'booking.status-changed',
       'flight.reserved',
       'hotel.reserved',
       'hotel.released',
       'flight.released',
       'booking.compensated',
+      'booking.status-changed',
     ]);
     expect([await h.available(offers.flight.id), await h.available(offers.hotel.id)]).toEqual([10, 10]);
     const reservations = await h.prisma.reservation.findMany({ where: { bookingId: id } });
@@ -109,6 +125,15 @@ describe('bookTrip saga', () => {
       return false;
     });
     const description = await handle.describe();
+    // The README's three ways to find a booking, in the form it gives them; "the day" is the saga's UTC start day.
+    const dayOf = (offsetDays: number) => new Date(description.startTime.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+    const compensatedOn = (day: string, nextDay: string) =>
+      `BookingStatus = "COMPENSATED" AND StartTime >= "${day}T00:00:00Z" AND StartTime < "${nextDay}T00:00:00Z"`;
+    expect(await listed(`WorkflowId = "${id}"`)).toEqual([id]);
+    expect(await listed(`TravelerEmail = "${request.traveler.email}"`)).toEqual([id]);
+    expect(await listed(compensatedOn(dayOf(0), dayOf(1)))).toContain(id);
+    expect(await listed(compensatedOn(dayOf(1), dayOf(2)))).not.toContain(id);
+    expect(await listed(`BookingStatus = "CONFIRMED" AND TravelerEmail = "${request.traveler.email}"`)).toEqual([]);
     expect(await description.memo).toEqual({
       traveler: `Ada Lovelace <${request.traveler.email}>`,
       flight: 'TP123 Lisbon-Paris ×2',
@@ -116,6 +141,9 @@ describe('bookTrip saga', () => {
       car: 'Compact ×1',
     });
     expect(await description.staticSummary()).toBe('Trip for Ada Lovelace: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1');
+    expect(await description.staticDetails()).toBe(
+      [`- Traveler: Ada Lovelace (${request.traveler.email})`, '- Flight: TP123 Lisbon-Paris ×2', '- Hotel: Ritz Paris ×1', '- Car: Compact ×1'].join('\n'),
+    );
 
     const events = (await handle.fetchHistory()).events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityId);
@@ -138,7 +166,15 @@ describe('bookTrip saga', () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
     await h.waitForStatus(id, 'CONFIRMED');
-    expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved', 'hotel.reserved', 'payment.charged', 'booking.confirmed']);
+    expect(await h.eventTypes(id)).toEqual([
+      'booking.requested',
+      'booking.status-changed',
+      'flight.reserved',
+      'hotel.reserved',
+      'payment.charged',
+      'booking.confirmed',
+      'booking.status-changed',
+    ]);
     const view = await request(h.app).get(`/bookings/${id}`).expect(200);
     expect(view.body.reservations.car).toBeNull();
   });
@@ -163,7 +199,7 @@ describe('bookTrip saga', () => {
       // The hotel attempt may commit after the cancel was asked for; either way every unit goes back.
       expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([10, 10, 10]);
       const events = await h.eventTypes(id);
-      expect(events.at(-1)).toBe('booking.cancelled');
+      expect(events.slice(-2)).toEqual(['booking.cancelled', 'booking.status-changed']);
       expect(events).not.toContain('car.reserved');
       expect(events.filter((e) => e.endsWith('.reserved')).length).toBe(events.filter((e) => e.endsWith('.released')).length);
       expect(events.indexOf('flight.released')).toBeGreaterThan(events.lastIndexOf('hotel.released'));
@@ -182,16 +218,19 @@ describe('bookTrip saga', () => {
     await h.waitForStatus(id, 'CANCELLED');
     expect(await h.eventTypes(id)).toEqual([
       'booking.requested',
+      'booking.status-changed',
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
       'payment.charged',
       'booking.confirmed',
+      'booking.status-changed',
       'payment.refunded',
       'car.released',
       'hotel.released',
       'flight.released',
       'booking.cancelled',
+      'booking.status-changed',
     ]);
     expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([10, 10, 10]);
     const again = await request(h.app).post(`/bookings/${id}/cancel`).expect(409);
@@ -236,6 +275,12 @@ describe('bookTrip saga', () => {
     );
   }, 120_000);
 });
+
+async function listed(query: string) {
+  const ids: string[] = [];
+  for await (const workflow of h.temporal.workflow.list({ query })) ids.push(workflow.workflowId);
+  return ids;
+}
 
 /** User metadata is a payload; the UI decodes it with the default (JSON) converter, as we do here. */
 async function summaryOf(payload: { data?: Uint8Array | null } | null | undefined) {

@@ -38,11 +38,13 @@ it('a transient failure after commit is retried without a double booking', async
   expect(await h.prisma.reservation.count({ where: { bookingId: id, kind: 'hotel' } })).toBe(1);
   expect(await h.eventTypes(id)).toEqual([
     'booking.requested',
+    'booking.status-changed',
     'flight.reserved',
     'hotel.reserved',
     'car.reserved',
     'payment.charged',
     'booking.confirmed',
+    'booking.status-changed',
   ]);
   // The history shows the retry: the hotel activity completed on its second attempt.
   const history = await h.temporal.workflow.getHandle(id).fetchHistory();

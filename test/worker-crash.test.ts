@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEntryPoint } from './support/child-process.ts';
 import { type Harness, startHarness } from './support/harness.ts';
+import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
 
 let h: Harness;
 const children: ChildProcess[] = [];
@@ -38,13 +38,8 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
 
   const first = await startWorkerProcess();
   const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
-  const deadline = Date.now() + 30_000;
-  // Waiting on the blocker's lock, not just any lock: other runs share the server.
-  while ((await blocker.query('SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rowCount === 0) {
-    if (Date.now() > deadline) throw new Error('the hotel step never started');
-    await sleep(100);
-  }
-  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'flight.reserved']);
+  await untilSomeoneWaitsOnALock(blocker);
+  expect(await h.eventTypes(id)).toEqual(['booking.requested', 'booking.status-changed', 'flight.reserved']);
 
   first.kill('SIGKILL');
   await once(first, 'exit');
@@ -56,11 +51,13 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
 
   expect(await h.eventTypes(id)).toEqual([
     'booking.requested',
+    'booking.status-changed',
     'flight.reserved',
     'hotel.reserved',
     'car.reserved',
     'payment.charged',
     'booking.confirmed',
+    'booking.status-changed',
   ]);
   expect(await h.prisma.reservation.count({ where: { bookingId: id } })).toBe(3);
   expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);

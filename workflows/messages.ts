@@ -57,7 +57,8 @@ export interface BookingState {
   /** The step the saga is working on, or null once it has settled. */
   currentStep: ReservationKind | 'payment' | 'confirm' | 'compensate' | null;
   reservations: Record<ReservationKind, StepStatus>;
-  payment: PaymentStepStatus;
+  /** Absent in answers from workers that predate the payment step (during a rolling deploy). */
+  payment?: PaymentStepStatus;
   failureReason?: string;
   cancelReason?: string;
 }

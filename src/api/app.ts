@@ -3,13 +3,17 @@ import type { z } from 'zod';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
 import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
-import { newOfferSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
+import { buildAsyncApiDocument } from '../events/asyncapi.ts';
+import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import { referencePageRouter } from './reference-page.ts';
 import {
   bookingAcceptedSchema,
   bookingEventsSchema,
   cancelAcceptedSchema,
   cancelRequestSchema,
+  healthSchema,
   idempotencyKeySchema,
   readinessSchema,
 } from './schemas.ts';
@@ -37,7 +41,7 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
   app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    reply(res, 200, healthSchema, { status: 'ok' });
   });
 
   app.get('/readyz', async (_req, res) => {
@@ -59,7 +63,7 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
   });
 
   app.get('/offers', async (_req, res) => {
-    res.json({ offers: (await offers.list()).map((offer) => offerViewSchema.parse(offer)) });
+    reply(res, 200, offerListSchema, { offers: await offers.list() });
   });
 
   app.get('/offers/:id', async (req, res) => {
@@ -106,6 +110,17 @@ export function createApp({ bookings, offers, readiness, log = console.error }: 
       })),
     });
   });
+
+  // The contracts, generated from the same schemas the routes and the producers validate with.
+  const openApiDocument = buildOpenApiDocument();
+  const asyncApiDocument = buildAsyncApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.get('/asyncapi.json', (_req, res) => {
+    res.json(asyncApiDocument);
+  });
+  app.use(referencePageRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler(log));

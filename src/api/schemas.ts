@@ -34,6 +34,8 @@ export const outboxEventViewSchema = z.object({
 
 export const bookingEventsSchema = z.object({ bookingId: z.string(), events: z.array(outboxEventViewSchema) });
 
+export const healthSchema = z.object({ status: z.literal('ok') });
+
 export const readinessSchema = z.object({
   ready: z.boolean(),
   checks: z.object({ database: z.string(), temporal: z.string() }),

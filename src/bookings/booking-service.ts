@@ -10,6 +10,7 @@ import type { Clock } from '../../activities/clock.ts';
 import type { bookTrip } from '../../workflows/book-trip.ts';
 import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
+import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvent } from '../outbox/append-event.ts';
 import { EventType } from '../outbox/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
@@ -31,9 +32,10 @@ export interface BookingServiceDependencies {
 type StoredBooking = { id: string; request: unknown; status: string };
 
 /**
- * Accepting a booking is one transaction (booking row, idempotency key, `booking.requested` event); starting its saga
- * comes after the commit and is idempotent (workflow id = booking id). If the start is lost (Temporal unreachable,
- * the process dies), the booking stays PENDING without `workflowStartedAt`, and `startPendingSagas` starts it later.
+ * Accepting a booking is one transaction (booking row, idempotency key, `booking.requested` and
+ * `booking.status-changed` events); starting its saga comes after the commit and is idempotent (workflow id =
+ * booking id). If the start is lost (Temporal unreachable, the process dies), the booking stays PENDING without
+ * `workflowStartedAt`, and `startPendingSagas` starts it later.
  */
 export function createBookingService(deps: BookingServiceDependencies) {
   const { prisma, temporal, taskQueue, clock, log = () => {} } = deps;
@@ -94,7 +96,8 @@ export function createBookingService(deps: BookingServiceDependencies) {
             },
           });
           if (idempotencyKey) await tx.apiIdempotencyKey.create({ data: { key: idempotencyKey, requestHash, bookingId, createdAt: now } });
-          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingRequested, data: { bookingId, ...request }, occurredAt: now });
+          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingRequested, data: requestedEvent(bookingId, request), occurredAt: now });
+          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now });
           return created;
         }, transactionOptions);
       } catch (error) {
@@ -184,6 +187,19 @@ async function assertOffersBookable(prisma: Db, request: BookingRequest) {
     else if (offer.kind !== kind) problems.push({ path, reason: `offer ${id} is a ${offer.kind} offer, not a ${kind} offer` });
   }
   if (problems.length > 0) throw new BookingError('offer_not_bookable', 'The booking names offers that cannot be booked', problems);
+}
+
+/** The event states the trip in the domain's words (a quantity per step), not in the shape of the HTTP request. */
+function requestedEvent(bookingId: string, request: BookingRequest): EventData<typeof EventType.bookingRequested> {
+  return {
+    bookingId,
+    traveler: request.traveler,
+    trip: {
+      flight: { offerId: request.flight.offerId, quantity: request.flight.seats },
+      hotel: { offerId: request.hotel.offerId, quantity: request.hotel.rooms },
+      car: request.car ? { offerId: request.car.offerId, quantity: 1 } : null,
+    },
+  };
 }
 
 async function offerNames(prisma: Db, request: BookingRequest): Promise<OfferNames> {

@@ -4,6 +4,26 @@ import type { Booking, Payment, Reservation } from '../generated/prisma/client.t
 
 const stepStatus = z.enum(['PENDING', 'RESERVED', 'CANCELLED', 'NOT_RESERVED']);
 
+const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
+
+const paymentStepStatus = z.enum(['PENDING', 'CHARGING', 'CHARGED', 'FAILED', 'REFUNDING', 'REFUNDED', 'SKIPPED', 'NOT_REQUESTED']);
+
+/** The running saga's own state, as its getBookingState query answers (BookingState in workflows/messages.ts). */
+export const bookingStateSchema = z.object({
+  bookingId: z.string(),
+  status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'COMPENSATED', 'CANCELLING', 'CANCELLED']),
+  currentStep: z.enum(['flight', 'hotel', 'car', 'payment', 'confirm', 'compensate']).nullable().describe('null once the saga has settled'),
+  reservations: z.object({ flight: sagaStepStatus, hotel: sagaStepStatus, car: sagaStepStatus }),
+  payment: paymentStepStatus.optional().describe('absent when a worker from before the payment step answered'),
+  failureReason: z.string().optional(),
+  cancelReason: z.string().optional(),
+});
+
+// Compiles only while this schema and the workflow's BookingState describe the same shape, in both directions.
+type SameShape<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const bookingStateMatchesWorkflow: SameShape<z.output<typeof bookingStateSchema>, BookingState> = true;
+void bookingStateMatchesWorkflow;
+
 const reservationView = z.object({
   offerId: z.string(),
   quantity: z.int(),
@@ -23,7 +43,7 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  live: z.custom<BookingState>().optional().describe("the running saga's own state, while it runs"),
+  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
   workflow: z.object({ workflowId: z.string(), url: z.url() }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

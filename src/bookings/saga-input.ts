@@ -34,8 +34,16 @@ export function sagaPresentation(input: BookTripInput) {
   const traveler = input.traveler ? `${input.traveler.name} <${input.traveler.email}>` : undefined;
   return {
     staticSummary: `Trip for ${input.traveler?.name ?? input.bookingId}: ${[flight, hotel, car].filter(Boolean).join(' → ')}`,
-    staticDetails: [`Booking ${input.bookingId}`, traveler && `Traveler: ${traveler}`, `Flight: ${flight}`, `Hotel: ${hotel}`, car && `Car: ${car}`]
+    // The UI renders details as Markdown in a box about five lines high: one list item a line (plain newlines would
+    // run together, and `<email>` would be read as a tag), and no booking id, which is the workflow id above it.
+    staticDetails: [
+      input.traveler && `Traveler: ${input.traveler.name} (${input.traveler.email})`,
+      `Flight: ${flight}`,
+      `Hotel: ${hotel}`,
+      car && `Car: ${car}`,
+    ]
       .filter(Boolean)
+      .map((line) => `- ${line}`)
       .join('\n'),
     memo: { traveler, flight, hotel, ...(car ? { car } : {}) },
     typedSearchAttributes: [

@@ -25,6 +25,8 @@ export const offerViewSchema = z.object({
 
 export type OfferView = z.infer<typeof offerViewSchema>;
 
+export const offerListSchema = z.object({ offers: z.array(offerViewSchema).describe('oldest first, at most 500') });
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createOfferService(prisma: Db) {

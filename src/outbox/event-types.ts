@@ -1,9 +1,11 @@
 /**
  * Every event tripsaga writes to its outbox, by CloudEvents-style reverse-DNS type.
  * The aggregate is always the booking: its id orders the events the relay publishes.
+ * Each type's data schemas, one per version, are in src/events/catalog.ts.
  */
 export const EventType = {
   bookingRequested: 'com.tripsaga.booking.requested',
+  bookingStatusChanged: 'com.tripsaga.booking.status-changed',
   bookingConfirmed: 'com.tripsaga.booking.confirmed',
   bookingCompensated: 'com.tripsaga.booking.compensated',
   bookingCancelled: 'com.tripsaga.booking.cancelled',

@@ -14,6 +14,8 @@ import { adminDatabaseUrl, createThrowawayDatabase } from './databases.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** The dev server's Web UI, for links the API returns and for the browser test. */
+    temporalUiUrl: string;
     databaseUrl: string;
     adminDatabaseUrl: string;
     workflowBundlePath: string;
@@ -23,8 +25,9 @@ declare module 'vitest' {
 const log = (line: string) => console.log(`[test setup] ${line}`);
 
 /**
- * Real parts for the whole run: the Temporal dev server (built from the Go module proxy on first use), a PostgreSQL
- * database of our own on the shared server (created here, dropped at the end), and the workflow bundle built once.
+ * Real parts for the whole run: the Temporal dev server with its Web UI (built from the Go module proxy on first use),
+ * a PostgreSQL database of our own on the shared server (created here, dropped at the end), and the workflow bundle
+ * built once.
  */
 export default async function setup(project: TestProject) {
   const adminUrl = adminDatabaseUrl();
@@ -38,7 +41,7 @@ export default async function setup(project: TestProject) {
 
   const server = await startTemporalDevServer({
     cliPath: await ensureTemporalCli({ log }),
-    uiPort: null,
+    uiPort: 0,
     searchAttributes: devServerSearchAttributes(),
     log,
   });
@@ -49,6 +52,7 @@ export default async function setup(project: TestProject) {
   await writeFile(bundlePath, code);
 
   project.provide('temporalAddress', server.address);
+  project.provide('temporalUiUrl', server.uiUrl!);
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', adminUrl);
   project.provide('workflowBundlePath', bundlePath);

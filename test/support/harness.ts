@@ -31,6 +31,7 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 export async function startHarness(options: HarnessOptions = {}) {
   const databaseUrl = inject('databaseUrl');
   const temporalAddress = inject('temporalAddress');
+  const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
   const temporal: Client = await connectClient(temporalAddress);
@@ -39,7 +40,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     temporal,
     taskQueue,
     clock: systemClock,
-    temporalUiUrl: 'http://localhost:8233',
+    temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
   });
   const offers = createOfferService(db.prisma);
@@ -80,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     taskQueue,
     databaseUrl,
     temporalAddress,
+    temporalUiUrl,
 
     async offer(kind: 'flight' | 'hotel' | 'car', capacity: number, name = `${kind} ${randomUUID().slice(0, 8)}`, amount = 10_000) {
       return offers.create({ kind, name, capacity, price: { amount, currency: 'EUR' } });

@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pg from 'pg';
+import { systemClock } from '../../activities/clock.ts';
+import type { BookingActivities } from '../../activities/index.ts';
+import { createApp } from '../../src/api/app.ts';
+import { createBookingService } from '../../src/bookings/booking-service.ts';
+import type { BookingRequest } from '../../src/bookings/booking-request.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { createOfferService } from '../../src/offers/offer-service.ts';
+import { ensureTemporalCli } from '../../src/temporal/cli.ts';
+import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
+import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
+import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
+import { createBookingWorker } from '../../src/worker/create-worker.ts';
+
+/**
+ * The whole app wired as `npm start` wires it, on a throwaway database of the PostgreSQL server at
+ * TEST_PG_ADMIN_URL (default 127.0.0.1:5432) and an in-memory Temporal dev server: for scripts that need real events
+ * (recording fixtures, measuring payloads, capturing histories). Everything it starts, `close()` stops and drops.
+ * `activities` replaces single activities of the worker, e.g. to fail one attempt on purpose.
+ */
+export async function startSandbox(log: (line: string) => void = () => {}, { activities }: { activities?: Partial<BookingActivities> } = {}) {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed in this process
+  }
+  const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+  const dbName = `tripsaga_script_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const db = await openDatabase({ databaseUrl, dataDir: '', migrate: true });
+  const server = await startTemporalDevServer({
+    cliPath: await ensureTemporalCli({ log }),
+    uiPort: null,
+    searchAttributes: devServerSearchAttributes(),
+    log,
+  });
+  const taskQueue = `script-${randomUUID()}`;
+  const { connection, namespace } = await connectWorkerConnection(server.address);
+  const worker = await createBookingWorker({ connection, namespace, taskQueue, prisma: db.prisma, activities });
+  const running = worker.run();
+  const temporal = await connectClient(server.address);
+  const bookings = createBookingService({
+    prisma: db.prisma,
+    temporal,
+    taskQueue,
+    clock: systemClock,
+    temporalUiUrl: 'http://localhost:8233',
+    cancellationWindow: '1 hour',
+  });
+  const offers = createOfferService(db.prisma);
+  const app = createApp({
+    bookings,
+    offers,
+    readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    log,
+  });
+
+  return {
+    prisma: db.prisma,
+    databaseUrl,
+    temporal,
+    taskQueue,
+    bookings,
+    offers,
+    app,
+
+    offer(kind: 'flight' | 'hotel' | 'car', name: string, capacity: number, amount: number) {
+      return offers.create({ kind, name, capacity, price: { amount, currency: 'EUR' } });
+    },
+
+    async book(request: BookingRequest) {
+      return (await bookings.createBooking(request)).booking.id;
+    },
+
+    async waitForStatus(bookingId: string, status: string, timeoutMs = 45_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await db.prisma.booking.findUniqueOrThrow({ where: { id: bookingId } });
+        if (row.status === status) return row;
+        if (Date.now() > deadline) throw new Error(`booking ${bookingId} did not reach ${status} (last: ${row.status})`);
+        await sleep(100);
+      }
+    },
+
+    events(bookingId: string) {
+      return db.prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
+    },
+
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await temporal.connection.close();
+      await db.close();
+      await server.stop();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    },
+  };
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+async function adminQuery(adminUrl: string, sql: string) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}

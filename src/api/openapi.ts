@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import { appVersion } from '../lib/app-version.ts';
+import { jsonSchemaOptions, toJsonSchema } from '../lib/json-schema.ts';
+import { bookingRequestSchema } from '../bookings/booking-request.ts';
+import { bookingViewSchema } from '../bookings/booking-view.ts';
+import { newOfferSchema, offerListSchema, offerViewSchema } from '../offers/offer-service.ts';
+import { errorBodySchema } from './http-errors.ts';
+import {
+  bookingAcceptedSchema,
+  bookingEventsSchema,
+  cancelAcceptedSchema,
+  cancelRequestSchema,
+  healthSchema,
+  idempotencyKeySchema,
+  readinessSchema,
+} from './schemas.ts';
+
+/**
+ * The schemas the routes validate with, by the name the document gives them. Generated in zod's "input" mode:
+ * request schemas are strict objects (unknown fields are refused, additionalProperties: false), while response
+ * objects stay open, so clients written from this document tolerate fields added later.
+ */
+const components = {
+  NewOffer: newOfferSchema,
+  Offer: offerViewSchema,
+  OfferList: offerListSchema,
+  BookingRequest: bookingRequestSchema,
+  BookingAccepted: bookingAcceptedSchema,
+  Booking: bookingViewSchema,
+  CancelRequest: cancelRequestSchema,
+  CancelAccepted: cancelAcceptedSchema,
+  BookingEvents: bookingEventsSchema,
+  Health: healthSchema,
+  Readiness: readinessSchema,
+  Error: errorBodySchema,
+} as const;
+
+type ComponentName = keyof typeof components;
+
+const ref = (name: ComponentName) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: ComponentName) => ({ 'application/json': { schema: ref(name) } });
+
+function errors(cases: Record<number, string>) {
+  return Object.fromEntries(
+    Object.entries({ ...cases, 500: '`internal_error`: something failed on our side (logged; no details in the body)' }).map(
+      ([status, description]) => [status, { description, content: json('Error') }],
+    ),
+  );
+}
+
+const badBody = {
+  400: '`invalid_request` (every offending field in `fields`, with its reason) or `malformed_json`',
+  413: '`body_too_large`: over 16 KiB',
+  415: '`unsupported_media_type`: send application/json',
+};
+
+const location = { Location: { description: 'where the created resource can be read', schema: { type: 'string' } } };
+const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
+
+function componentSchemas() {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { ...jsonSchemaOptions('draft-2020-12'), uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _, $id: __, ...schema }]) => [id, schema]));
+}
+
+/** OpenAPI 3.1 for the HTTP API, built from the zod schemas its routes validate requests and responses with. */
+export function buildOpenApiDocument(version = appVersion) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'tripsaga booking API',
+      version,
+      description:
+        'Book a trip (flight, hotel, optional car) as a durable saga. Bookings are accepted at once (202) and settle ' +
+        'asynchronously: poll `GET /bookings/{id}`, or consume the events described in [/asyncapi.json](/asyncapi.json). ' +
+        'Errors are `{ "error": { "code", "message", "fields"? } }`; a rejected request writes nothing.',
+    },
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'Offers', description: 'Supplier inventory a booking reserves from.' },
+      { name: 'Bookings', description: 'Trips and their sagas.' },
+      { name: 'Operations', description: 'Liveness and readiness probes.' },
+      { name: 'Documentation', description: 'This document, the event catalog, and this page.' },
+    ],
+    paths: {
+      '/offers': {
+        post: {
+          operationId: 'createOffer',
+          tags: ['Offers'],
+          summary: 'Create an offer',
+          requestBody: { required: true, content: json('NewOffer') },
+          responses: {
+            201: { description: 'the offer, with all its units available', headers: location, content: json('Offer') },
+            ...errors(badBody),
+          },
+        },
+        get: {
+          operationId: 'listOffers',
+          tags: ['Offers'],
+          summary: 'List offers',
+          responses: { 200: { description: 'the offers, oldest first (at most 500)', content: json('OfferList') }, ...errors({}) },
+        },
+      },
+      '/offers/{id}': {
+        get: {
+          operationId: 'getOffer',
+          tags: ['Offers'],
+          summary: 'Read an offer',
+          parameters: [idParameter('the offer id (a UUID)')],
+          responses: {
+            200: { description: 'the offer and what is left of it', content: json('Offer') },
+            ...errors({ 404: '`offer_not_found`' }),
+          },
+        },
+      },
+      '/bookings': {
+        post: {
+          operationId: 'createBooking',
+          tags: ['Bookings'],
+          summary: 'Book a trip',
+          description:
+            'Accepts the booking and starts its saga. Offers that do not exist, or are of the wrong kind, are refused ' +
+            'up front (422); sold-out offers are found by the saga, which then compensates.',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'The same key with the same body returns the same booking and starts nothing; with another body it is 422.',
+              schema: (({ $schema: _, ...schema }) => schema)(toJsonSchema(idempotencyKeySchema)),
+            },
+          ],
+          requestBody: { required: true, content: json('BookingRequest') },
+          responses: {
+            202: {
+              description: 'accepted; the saga runs',
+              headers: {
+                ...location,
+                'Idempotent-Replayed': {
+                  description: '`true` when this answers an earlier request with the same key',
+                  schema: { type: 'string', const: 'true' },
+                },
+              },
+              content: json('BookingAccepted'),
+            },
+            ...errors({ ...badBody, 422: '`offer_not_bookable` (with the offending `fields`) or `idempotency_key_reused`' }),
+          },
+        },
+      },
+      '/bookings/{id}': {
+        get: {
+          operationId: 'getBooking',
+          tags: ['Bookings'],
+          summary: 'Read a booking',
+          description: 'What a consumer of `booking.status-changed` calls back for the details.',
+          parameters: [idParameter('the booking id (`bk_…`), also its saga workflow id')],
+          responses: {
+            200: { description: 'the booking, each reservation, and the live saga state while it can be asked', content: json('Booking') },
+            ...errors({ 404: '`booking_not_found`' }),
+          },
+        },
+      },
+      '/bookings/{id}/cancel': {
+        post: {
+          operationId: 'cancelBooking',
+          tags: ['Bookings'],
+          summary: 'Cancel a booking',
+          description: 'Works while the saga runs and after confirmation, within the cancellation window. The body is optional.',
+          parameters: [idParameter('the booking id')],
+          requestBody: { required: false, content: json('CancelRequest') },
+          responses: {
+            202: { description: 'the saga accepted the cancellation and is undoing the trip', content: json('CancelAccepted') },
+            ...errors({
+              ...badBody,
+              404: '`booking_not_found`',
+              409: '`nothing_to_cancel`: already undone, or the cancellation window has closed',
+              503: '`saga_unavailable`: the saga cannot be reached right now; try again',
+            }),
+          },
+        },
+      },
+      '/bookings/{id}/events': {
+        get: {
+          operationId: 'listBookingEvents',
+          tags: ['Bookings'],
+          summary: "List a booking's outbox events",
+          description: 'In commit order, each with the schema version its data was written in (see /asyncapi.json).',
+          parameters: [idParameter('the booking id')],
+          responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ 404: '`booking_not_found`' }) },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          tags: ['Operations'],
+          summary: 'Liveness',
+          responses: { 200: { description: 'the process is alive', content: json('Health') } },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'readiness',
+          tags: ['Operations'],
+          summary: 'Readiness',
+          responses: {
+            200: { description: 'the database and Temporal answer', content: json('Readiness') },
+            503: { description: 'a dependency does not answer; `checks` says which and why', content: json('Readiness') },
+          },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApiDocument',
+          tags: ['Documentation'],
+          summary: 'This OpenAPI 3.1 document',
+          responses: { 200: { description: 'the document', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/asyncapi.json': {
+        get: {
+          operationId: 'asyncApiDocument',
+          tags: ['Documentation'],
+          summary: 'The AsyncAPI 3.0 catalog of the events the service publishes',
+          responses: { 200: { description: 'the document', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/docs': {
+        get: {
+          operationId: 'referencePage',
+          tags: ['Documentation'],
+          summary: 'A readable reference of this API (works offline)',
+          responses: { 200: { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
+    },
+    components: { schemas: componentSchemas() },
+  };
+}

@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactPath, type Chromium, chromiumMissing, launchChromium } from './support/browser.ts';
+import { type Harness, startHarness } from './support/harness.ts';
+import { type HistoryEvent, listedWorkflowIds, readEventHistory, readUserMetadata, searchWorkflows, workflowListUrl } from './support/temporal-ui.ts';
+
+const missing = chromiumMissing();
+if (missing) console.warn(`[temporal-ui.test] SKIPPED, no browser: ${missing}`);
+
+/** The UI shows what it fetched a moment after each click. */
+const onScreen = { timeout: 15_000, interval: 250 };
+
+describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
+  let h: Harness;
+  let chromium: Chromium;
+  let page: Page;
+  beforeAll(async () => {
+    h = await startHarness();
+    chromium = await launchChromium();
+    page = await chromium.context.newPage();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await h?.stop();
+  });
+
+  it('lists bookings filtered by BookingStatus; a compensated one shows its failed step, then the compensations in reverse order', async ({ onTestFailed }) => {
+    onTestFailed(async () => {
+      await page.screenshot({ path: await artifactPath('temporal-ui-failure.png') }).catch(() => {});
+    });
+    const flight = await h.offer('flight', 5, 'TP123 Lisbon-Paris');
+    const hotel = await h.offer('hotel', 5, 'Ritz Paris');
+    const soldOutCar = await h.offer('car', 0, 'Compact');
+    // Two trips of one traveler, so the filter has something to tell apart: one compensated, one confirmed.
+    const compensatedTrip = h.request({ flight: flight.id, hotel: hotel.id, car: soldOutCar.id }, 2, 1);
+    const { car: _noCar, ...confirmedTrip } = compensatedTrip;
+    const email = compensatedTrip.traveler.email;
+    const compensated = await h.book(compensatedTrip);
+    const confirmed = await h.book(confirmedTrip);
+    await h.waitForStatus(compensated, 'COMPENSATED');
+    await h.waitForStatus(confirmed, 'CONFIRMED');
+    // The list reads the visibility store, which lags the saga a little: wait until it has the final status.
+    await untilListed(`BookingStatus = "COMPENSATED" AND TravelerEmail = "${email}"`, compensated);
+    await untilListed(`BookingStatus = "CONFIRMED" AND TravelerEmail = "${email}"`, confirmed);
+
+    // The list: all of the traveler's bookings, then only the compensated one.
+    await page.goto(workflowListUrl(h.temporalUiUrl));
+    await searchWorkflows(page, `TravelerEmail = "${email}"`);
+    await expect.poll(async () => (await listedWorkflowIds(page, /^bk_/)).sort(), onScreen).toEqual([compensated, confirmed].sort());
+    await searchWorkflows(page, `BookingStatus = "COMPENSATED" AND TravelerEmail = "${email}"`);
+    await expect.poll(() => listedWorkflowIds(page, /^bk_/), onScreen).toEqual([compensated]);
+    await page.screenshot({ path: await artifactPath('temporal-ui-filtered-list.png') });
+
+    // Its history: each step by its summary, the refusal where it happened, the undoing in reverse order.
+    await page.getByRole('link', { name: compensated }).click();
+    await page.waitForURL(new RegExp(`/workflows/${compensated}/[^/]+/history$`));
+    await expect.poll(async () => sagaStory(await readEventHistory(page)), onScreen).toEqual([
+      'Reserve flight TP123 Lisbon-Paris ×2',
+      'Reserve hotel Ritz Paris ×1',
+      'Reserve car Compact ×1',
+      'failed: Compact is sold out: 1 wanted, 0 of 0 left',
+      'Cancel car Compact ×1 (compensation)',
+      'Cancel hotel Ritz Paris ×1 (compensation)',
+      'Cancel flight TP123 Lisbon-Paris ×2 (compensation)',
+      'Mark the booking COMPENSATED',
+    ]);
+    // For the picture: the timeline over the Compact table, one row per activity, the refused one in red.
+    await page.getByRole('button', { name: 'Compact', exact: true }).click();
+    await page.getByRole('heading', { name: 'Event History' }).evaluate((heading) => heading.scrollIntoView());
+    await page.screenshot({ path: await artifactPath('temporal-ui-compensated-history.png') });
+
+    // User Metadata: the whole story on one screen, without opening a payload.
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await expect.poll(() => readUserMetadata(page), onScreen).toEqual({
+      summary: 'Trip for Ada Lovelace: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1',
+      details: [`Traveler: Ada Lovelace (${email})`, 'Flight: TP123 Lisbon-Paris ×2', 'Hotel: Ritz Paris ×1', 'Car: Compact ×1'].join('\n'),
+      currentDetails: 'COMPENSATED: car: OfferSoldOut: Compact is sold out: 1 wanted, 0 of 0 left',
+      events: [
+        { summary: 'Reserve flight TP123 Lisbon-Paris ×2', status: 'Completed' },
+        { summary: 'Reserve hotel Ritz Paris ×1', status: 'Completed' },
+        { summary: 'Reserve car Compact ×1', status: 'Failed' },
+        { summary: 'Cancel car Compact ×1 (compensation)', status: 'Completed' },
+        { summary: 'Cancel hotel Ritz Paris ×1 (compensation)', status: 'Completed' },
+        { summary: 'Cancel flight TP123 Lisbon-Paris ×2 (compensation)', status: 'Completed' },
+        { summary: 'Mark the booking COMPENSATED', status: 'Completed' },
+      ],
+    });
+    await page.screenshot({ path: await artifactPath('temporal-ui-compensated-saga.png') });
+
+    // The other way round: the link GET /bookings/:id returns opens this saga.
+    const view = await request(h.app).get(`/bookings/${compensated}`).expect(200);
+    await page.goto(view.body.workflow.url);
+    await page.waitForURL(new RegExp(`/workflows/${compensated}/[^/]+/history$`));
+    await page.getByRole('heading', { name: compensated }).waitFor();
+  });
+
+  async function untilListed(query: string, workflowId: string, timeoutMs = 15_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for await (const workflow of h.temporal.workflow.list({ query })) if (workflow.workflowId === workflowId) return;
+      await sleep(200);
+    }
+    throw new Error(`${workflowId} not listed by ${query} within ${timeoutMs} ms`);
+  }
+});
+
+/** Scheduled activities by their summaries, and each failed attempt by its message, in history order. */
+function sagaStory(events: HistoryEvent[]): string[] {
+  return events.flatMap((event) => {
+    if (event.type === 'Activity Task Scheduled') return [event.fields.Summary ?? `(no summary: ${event.fields['Activity Type']})`];
+    if (event.type === 'Activity Task Failed') return [`failed: ${event.fields['Failure Message']}`];
+    return [];
+  });
+}
