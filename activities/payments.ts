@@ -4,7 +4,7 @@ import { EventType } from '../src/outbox/event-types.ts';
 import type { Clock } from './clock.ts';
 import { businessFailure } from './errors.ts';
 import type { PaymentProvider } from './payment-provider.ts';
-import { hasStepRun, runStepOnce, stepKey } from './run-step-once.ts';
+import { runStepOnce, stepKey } from './run-step-once.ts';
 import type { PaymentInput, PaymentReceipt, RefundReceipt } from './types.ts';
 
 const chargeStep = 'charge-payment';
@@ -19,10 +19,11 @@ const refundStep = 'refund-payment';
  * transaction timeout.)
  */
 export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentProvider, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
+  const unlessRefunded = {
+    step: refundStep,
+    refusal: () => businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' }),
+  };
   return runStepOnce(prisma, bookingId, chargeStep, async (tx) => {
-    if (await hasStepRun(tx, bookingId, refundStep)) {
-      throw businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' });
-    }
     const { amount, currency } = await tripTotal(tx, bookingId);
     const result = await provider.charge({
       reference: stepKey(bookingId, chargeStep),
@@ -43,7 +44,7 @@ export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentP
     const receipt: PaymentReceipt = { paymentId: payment.id, amount, currency, providerChargeId: result.chargeId };
     await appendOutboxEvent(tx, { bookingId, type: EventType.paymentCharged, data: { bookingId, ...receipt }, occurredAt: now });
     return receipt;
-  });
+  }, unlessRefunded);
 }
 
 /**

@@ -1,9 +1,9 @@
-import type { Db } from '../src/db/prisma.ts';
+import type { Db, Tx } from '../src/db/prisma.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import type { Clock } from './clock.ts';
 import { businessFailure } from './errors.ts';
-import { hasStepRun, runStepOnce } from './run-step-once.ts';
+import { runStepOnce } from './run-step-once.ts';
 import type { ReleaseInput, ReleaseReceipt, ReservationKind, ReservationReceipt, ReserveInput } from './types.ts';
 
 const reservedEvent = {
@@ -31,32 +31,20 @@ export async function reserveUnits(
   kind: ReservationKind,
   { bookingId, offerId, quantity }: ReserveInput,
 ): Promise<ReservationReceipt> {
+  // A late attempt of a step whose compensation already ran (e.g. an attempt that outlived its timeout)
+  // must not take units that nobody will ever give back.
+  const unlessCompensated = {
+    step: releaseStep(kind),
+    refusal: () => businessFailure('StepAlreadyCompensated', `The ${kind} step of booking ${bookingId} was already undone`, { bookingId, kind }),
+  };
   return runStepOnce(prisma, bookingId, reserveStep(kind), async (tx) => {
-    // A late attempt of a step whose compensation already ran (e.g. an attempt that outlived its timeout)
-    // must not take units that nobody will ever give back.
-    if (await hasStepRun(tx, bookingId, releaseStep(kind))) {
-      throw businessFailure('StepAlreadyCompensated', `The ${kind} step of booking ${bookingId} was already undone`, {
-        bookingId,
-        kind,
-      });
-    }
-    const offer = await tx.offer.findUnique({ where: { id: offerId } });
-    if (!offer) throw businessFailure('OfferNotFound', `No ${kind} offer ${offerId}`, { offerId, kind });
-    if (offer.kind !== kind) {
-      throw businessFailure('OfferKindMismatch', `Offer ${offerId} is a ${offer.kind}, not a ${kind}`, { offerId, kind });
-    }
-    const taken = await tx.offer.updateMany({
-      where: { id: offerId, available: { gte: quantity } },
+    // The happy path is one statement; only a refusal reads the offer again, to say why.
+    const [offer] = await tx.offer.updateManyAndReturn({
+      where: { id: offerId, kind, available: { gte: quantity } },
       data: { available: { decrement: quantity } },
+      select: { name: true, priceAmount: true, currency: true },
     });
-    if (taken.count === 0) {
-      const left = await tx.offer.findUniqueOrThrow({ where: { id: offerId }, select: { available: true } });
-      throw businessFailure(
-        'OfferSoldOut',
-        `${offer.name} is sold out: ${quantity} wanted, ${left.available} of ${offer.capacity} left`,
-        { offerId, kind, wanted: quantity, available: left.available },
-      );
-    }
+    if (!offer) throw await whyNotTaken(tx, kind, offerId, quantity);
     const amount = offer.priceAmount * quantity;
     const reservation = await tx.reservation.create({
       data: { bookingId, kind, offerId, quantity, amount, currency: offer.currency, createdAt: clock.now() },
@@ -77,6 +65,21 @@ export async function reserveUnits(
       occurredAt: clock.now(),
     });
     return receipt;
+  }, unlessCompensated);
+}
+
+/** The business failure for an offer the conditional decrement did not take units from. */
+async function whyNotTaken(tx: Tx, kind: ReservationKind, offerId: string, quantity: number) {
+  const offer = await tx.offer.findUnique({ where: { id: offerId } });
+  if (!offer) return businessFailure('OfferNotFound', `No ${kind} offer ${offerId}`, { offerId, kind });
+  if (offer.kind !== kind) {
+    return businessFailure('OfferKindMismatch', `Offer ${offerId} is a ${offer.kind}, not a ${kind}`, { offerId, kind });
+  }
+  return businessFailure('OfferSoldOut', `${offer.name} is sold out: ${quantity} wanted, ${offer.available} of ${offer.capacity} left`, {
+    offerId,
+    kind,
+    wanted: quantity,
+    available: offer.available,
   });
 }
 

@@ -7,31 +7,37 @@ export function stepKey(bookingId: string, step: string): string {
   return `${bookingId}:${step}`;
 }
 
+export interface StepGuard {
+  /** A step whose recorded result forbids this one from running, e.g. its compensation. */
+  step: string;
+  refusal: () => Error;
+}
+
 /**
  * Runs one saga step in one transaction, at most once per booking and step.
  * The booking row is locked first, so a step and its compensation (or two attempts of the same step, one of them
  * abandoned by a worker that lost its lease) never interleave. A retry finds the stored result and writes nothing.
+ * With a guard, a step that has not run yet is refused once the guard's step has run (looked up in the same query).
  */
 export async function runStepOnce<T extends Prisma.InputJsonObject>(
   prisma: Db,
   bookingId: string,
   step: string,
   body: (tx: Tx) => Promise<T>,
+  guard?: StepGuard,
 ): Promise<T> {
   return prisma.$transaction(async (tx) => {
     await lockBooking(tx, bookingId);
     const key = stepKey(bookingId, step);
-    const done = await tx.sagaStep.findUnique({ where: { idempotencyKey: key } });
+    const keys = guard ? [key, stepKey(bookingId, guard.step)] : [key];
+    const recorded = await tx.sagaStep.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true, result: true } });
+    const done = recorded.find((row) => row.idempotencyKey === key);
     if (done) return done.result as T;
+    if (guard && recorded.length > 0) throw guard.refusal();
     const result = await body(tx);
     await tx.sagaStep.create({ data: { idempotencyKey: key, bookingId, step, result } });
     return result;
   }, transactionOptions);
-}
-
-export async function hasStepRun(tx: Tx, bookingId: string, step: string): Promise<boolean> {
-  const row = await tx.sagaStep.findUnique({ where: { idempotencyKey: stepKey(bookingId, step) }, select: { step: true } });
-  return row !== null;
 }
 
 async function lockBooking(tx: Tx, bookingId: string): Promise<void> {

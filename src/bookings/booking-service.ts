@@ -40,10 +40,11 @@ type StoredBooking = { id: string; request: unknown; status: string };
 export function createBookingService(deps: BookingServiceDependencies) {
   const { prisma, temporal, taskQueue, clock, log = () => {} } = deps;
 
-  async function startSaga(booking: StoredBooking): Promise<boolean> {
+  /** `names`: the offers' names when the caller has just read them; otherwise they are looked up. */
+  async function startSaga(booking: StoredBooking, names?: OfferNames): Promise<boolean> {
     try {
       const request = booking.request as BookingRequest;
-      const input = sagaInputFor(booking.id, request, await offerNames(prisma, request), deps.cancellationWindow);
+      const input = sagaInputFor(booking.id, request, names ?? (await offerNames(prisma, request)), deps.cancellationWindow);
       await temporal.workflow.start<typeof bookTrip>(bookTripWorkflowType, {
         workflowId: booking.id,
         taskQueue,
@@ -79,7 +80,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
         const earlier = await replay(idempotencyKey, requestHash);
         if (earlier) return { booking: earlier, replayed: true };
       }
-      await assertOffersBookable(prisma, request);
+      const names = await bookableOfferNames(prisma, request);
       const bookingId = `bk_${randomUUID()}`;
       const now = clock.now();
       let booking;
@@ -108,7 +109,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
         }
         throw error;
       }
-      await startSaga(booking);
+      await startSaga(booking, names);
       return { booking, replayed: false };
     },
 
@@ -173,13 +174,14 @@ export function createBookingService(deps: BookingServiceDependencies) {
 
 export type BookingService = ReturnType<typeof createBookingService>;
 
-async function assertOffersBookable(prisma: Db, request: BookingRequest) {
+/** Refuses offers that do not exist or are of the wrong kind; returns their names for the saga's summaries. */
+async function bookableOfferNames(prisma: Db, request: BookingRequest): Promise<OfferNames> {
   const wanted = [
     { path: 'flight.offerId', kind: 'flight', id: request.flight.offerId },
     { path: 'hotel.offerId', kind: 'hotel', id: request.hotel.offerId },
     ...(request.car ? [{ path: 'car.offerId', kind: 'car', id: request.car.offerId }] : []),
   ];
-  const offers = await prisma.offer.findMany({ where: { id: { in: wanted.map((w) => w.id) } }, select: { id: true, kind: true } });
+  const offers = await prisma.offer.findMany({ where: { id: { in: wanted.map((w) => w.id) } }, select: { id: true, kind: true, name: true } });
   const problems: FieldProblem[] = [];
   for (const { path, kind, id } of wanted) {
     const offer = offers.find((o) => o.id === id);
@@ -187,6 +189,7 @@ async function assertOffersBookable(prisma: Db, request: BookingRequest) {
     else if (offer.kind !== kind) problems.push({ path, reason: `offer ${id} is a ${offer.kind} offer, not a ${kind} offer` });
   }
   if (problems.length > 0) throw new BookingError('offer_not_bookable', 'The booking names offers that cannot be booked', problems);
+  return new Map(offers.map((o) => [o.id, o.name]));
 }
 
 /** The event states the trip in the domain's words (a quantity per step), not in the shape of the HTTP request. */

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   stateDir?: string;
   /** Custom search attributes to register, name -> type (Keyword, Text, Int, Datetime, ...). */
   searchAttributes?: Record<string, string>;
+  /** Server dynamic configuration, e.g. { 'history.transferProcessorMaxPollRPS': 1000 }. */
+  dynamicConfig?: Record<string, string | number | boolean>;
   log?: (line: string) => void;
 }
 
@@ -26,6 +28,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   namespace: string;
+  /** The server process, for reading its CPU time and memory from /proc (the benchmark does). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
   for (const [name, type] of Object.entries(options.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output = stateDir ? createWriteStream(path.join(stateDir, 'temporal-dev-server.log'), { flags: 'a' }) : undefined;
@@ -70,6 +75,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   return {
     address,
     namespace,
+    pid: child.pid,
     uiUrl: uiPort === null ? undefined : `http://localhost:${uiPort}`,
     stop: async () => {
       await terminate(child);

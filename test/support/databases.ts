@@ -1,32 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createThrowawayDatabase as createOn, defaultAdminDatabaseUrl } from '../../src/db/throwaway-database.ts';
 
 /** The shared PostgreSQL server's admin URL; tests create databases of their own there and drop them afterwards. */
-export const adminDatabaseUrl = () => process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
+export const adminDatabaseUrl = () => process.env.TEST_PG_ADMIN_URL ?? defaultAdminDatabaseUrl;
 
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-export async function adminQuery(adminUrl: string, sql: string) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
-/** A new empty database named `<prefix>_<random>`; `drop()` removes it even while connections are open. */
-export async function createThrowawayDatabase(prefix: string, adminUrl = adminDatabaseUrl()) {
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
-  return {
-    name,
-    url: withDatabase(adminUrl, name),
-    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
+export function createThrowawayDatabase(prefix: string, adminUrl = adminDatabaseUrl()) {
+  return createOn(prefix, adminUrl);
 }

@@ -1,0 +1,5 @@
+export function createNoopActivities() {
+  return {
+    async noop(): Promise<void> {},
+  };
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import pg from 'pg';
+import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
+import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../src/db/throwaway-database.ts';
+import { ensureTemporalCli } from '../src/temporal/cli.ts';
+import { connectClient } from '../src/temporal/connection.ts';
+import { freePort, startTemporalDevServer } from '../src/temporal/dev-server.ts';
+import { devServerSearchAttributes } from '../src/temporal/search-attributes.ts';
+import { type RunningProcess, startNodeProcess } from './child-process.ts';
+import { type MeasuredProcess, singleProcess } from './measured-processes.ts';
+import type { BenchPlan } from './options.ts';
+import type { Progress } from './progress.ts';
+import { type OfferPool, seedOffers } from './seed.ts';
+
+const benchConnectionName = 'tripsaga-bench';
+
+export interface BenchEnvironment {
+  databaseUrl: string;
+  databaseName: string;
+  /** The benchmark's own connections (seeding, watching outcomes), apart from the app's pools. */
+  db: pg.Pool;
+  offers: OfferPool;
+  temporalAddress: string;
+  temporal: Client;
+  apiUrl: string;
+  sagaTaskQueue: string;
+  bareTaskQueue: string;
+  /** Every process whose CPU and memory the benchmark reads. */
+  measured: MeasuredProcess[];
+  /** The child processes' output; kept when something fails, so the error can point at it. */
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One throwaway PostgreSQL database, one Temporal dev server (in-memory, headless), and the app as it is deployed:
+ * the worker and the API as separate processes, plus the bare workflow's worker. Everything is torn down by stop(),
+ * also when setup fails halfway.
+ */
+export async function startBenchEnvironment(plan: BenchPlan, progress: Progress, profileDir?: string): Promise<BenchEnvironment> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  let stopping: Promise<void> | undefined;
+  // Once, however often it is called (the end of the run and a Ctrl-C may both ask).
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch((error: Error) => progress.log(`  cleanup: ${error.message}`));
+    })());
+  const log = (line: string) => progress.log(`  ${line}`);
+
+  try {
+    const logDir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-bench-'));
+    const database = await createThrowawayDatabase('tripsaga_bench', process.env.BENCH_PG_ADMIN_URL ?? defaultAdminDatabaseUrl);
+    cleanups.push(() => database.drop());
+    log(`database ${database.name}; process logs in ${logDir}`);
+    const migrator = new pg.Client({ connectionString: database.url });
+    await migrator.connect();
+    await applyMigrations(pgExecutor(migrator), { log: () => {} });
+    await migrator.end();
+
+    const db = new pg.Pool({ connectionString: database.url, max: 4, application_name: benchConnectionName });
+    cleanups.push(() => db.end());
+    const offers = await seedOffers(db, plan.offersPerKind);
+
+    const devServer = await startTemporalDevServer({
+      cliPath: await ensureTemporalCli({ log }),
+      uiPort: null,
+      searchAttributes: devServerSearchAttributes(),
+      dynamicConfig: plan.temporalDynamicConfig,
+      log,
+    });
+    cleanups.push(() => devServer.stop());
+
+    const runId = randomBytes(4).toString('hex');
+    const sagaTaskQueue = `bench-saga-${runId}`;
+    const bareTaskQueue = `bench-bare-${runId}`;
+    const apiPort = await freePort();
+    const common = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: devServer.address,
+      TEMPORAL_NAMESPACE: devServer.namespace,
+      MIGRATE_ON_START: 'false',
+      BOOKING_CANCELLATION_WINDOW: plan.cancellationWindow,
+      // As the Dockerfile runs them.
+      NODE_ENV: 'production',
+    };
+    // A directory per process: Node writes one profile per thread (tsx's module loader runs in a thread of its own).
+    const profileArgs = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);
+
+    const started = await Promise.allSettled([
+      startNodeProcess({
+        name: 'worker',
+        entry: 'src/worker/main.ts',
+        env: { ...common, TEMPORAL_TASK_QUEUE: sagaTaskQueue },
+        logDir,
+        readyLine: /polling task queue/,
+        nodeArgs: profileArgs('worker'),
+      }),
+      startNodeProcess({
+        name: 'api',
+        entry: 'src/api/main.ts',
+        env: { ...common, TEMPORAL_TASK_QUEUE: sagaTaskQueue, PORT: String(apiPort) },
+        logDir,
+        readyLine: /listening on/,
+        nodeArgs: profileArgs('api'),
+      }),
+      startNodeProcess({
+        name: 'bare-worker',
+        entry: 'bench/bare-workflow/worker-main.ts',
+        env: { ...common, TEMPORAL_TASK_QUEUE: bareTaskQueue },
+        logDir,
+        readyLine: /polling task queue/,
+      }),
+      // RELAY SLOT: when the relay (outbox -> NATS) is merged, start it here like the worker, e.g.
+      //   startNodeProcess({ name: 'relay', entry: 'src/relay/main.ts', env: { ...common, NATS_URL: natsUrl }, logDir, readyLine: /…/ })
+      // and it joins `measured` below by name: the cost and memory tables then show it with no other change.
+    ]);
+    const children: RunningProcess[] = [];
+    for (const outcome of started) if (outcome.status === 'fulfilled') children.push(outcome.value);
+    cleanups.push(() => Promise.all(children.map((child) => child.stop())));
+    const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const temporal = await connectClient(devServer.address);
+    cleanups.push(() => temporal.connection.close());
+
+    const measured: MeasuredProcess[] = [
+      ...children.map((child) => singleProcess(child.name, child.pid)),
+      ...(devServer.pid ? [singleProcess('temporal', devServer.pid)] : []),
+      postgresBackends(db, database.name),
+      singleProcess('bench-driver', process.pid),
+    ];
+    return {
+      databaseUrl: database.url,
+      databaseName: database.name,
+      db,
+      offers,
+      temporalAddress: devServer.address,
+      temporal,
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      sagaTaskQueue,
+      bareTaskQueue,
+      measured,
+      logDir,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * The server processes serving the app's connections to our database (the shared server's other databases are not
+ * ours to count, and neither are the benchmark's own connections). Read with
+ * the server on this machine; elsewhere the pids are not ours to see and the group simply reads as empty.
+ */
+function postgresBackends(db: pg.Pool, databaseName: string): MeasuredProcess {
+  return {
+    name: 'postgres',
+    reportMemory: false,
+    pids: async () => {
+      // The benchmark's own connections (seeding, watching for confirmations) are measurement, not the app.
+      const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name <> $2', [
+        databaseName,
+        benchConnectionName,
+      ]);
+      return rows.map((r) => r.pid);
+    },
+  };
+}
