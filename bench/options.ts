@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { responsiveDevServerConfig } from '../src/temporal/dev-server.ts';
 
 /** What one run measures and for how long. `--quick` is a smoke run that finishes in under a minute. */
 export interface BenchPlan {
@@ -50,7 +51,6 @@ export const usage = `Usage: npm run bench -- [--quick] [--out FILE] [--concurre
 
 export class UsageError extends Error {}
 
-const liftedTransferQueueCap = { 'history.transferProcessorMaxPollRPS': 1_000 };
 
 export function parseBenchArgs(argv: readonly string[], now = new Date()): BenchPlan | 'help' {
   let parsed;
@@ -90,7 +90,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         offersPerKind: 50,
         cancellationWindow: '1 second',
         sagaSettleMs: 1_500,
-        temporalDynamicConfig: liftedTransferQueueCap,
+        temporalDynamicConfig: { ...responsiveDevServerConfig },
         outPath: '',
         profile: false,
       }
@@ -107,7 +107,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         offersPerKind: 50,
         cancellationWindow: '1 second',
         sagaSettleMs: 1_500,
-        temporalDynamicConfig: liftedTransferQueueCap,
+        temporalDynamicConfig: { ...responsiveDevServerConfig },
         outPath: '',
         profile: false,
       };

@@ -6,7 +6,7 @@ import { createServices } from './services.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
 import { devServerSearchAttributes } from './temporal/search-attributes.ts';
-import { type DevServer, startTemporalDevServer } from './temporal/dev-server.ts';
+import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from './temporal/dev-server.ts';
 import { createBookingWorker } from './worker/create-worker.ts';
 import { runSagaStarter } from './worker/saga-starter.ts';
 
@@ -29,6 +29,7 @@ if (!temporalAddress) {
     uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
     namespace: config.temporalNamespace,
     searchAttributes: devServerSearchAttributes(),
+    dynamicConfig: responsiveDevServerConfig,
     log,
   });
   temporalAddress = devServer.address;

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations, pgExecutor } from '../../src/db/migrations.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
-import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
+import { responsiveDevServerConfig, startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
 import { adminDatabaseUrl, createThrowawayDatabase } from './databases.ts';
@@ -43,6 +43,7 @@ export default async function setup(project: TestProject) {
     cliPath: await ensureTemporalCli({ log }),
     uiPort: 0,
     searchAttributes: devServerSearchAttributes(),
+    dynamicConfig: responsiveDevServerConfig,
     log,
   });
 
