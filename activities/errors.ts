@@ -11,7 +11,9 @@ export type BusinessErrorType =
   | 'OfferKindMismatch'
   | 'BookingNotFound'
   | 'StepAlreadyCompensated'
-  | 'InvalidStatusTransition';
+  | 'InvalidStatusTransition'
+  | 'PaymentDeclined'
+  | 'TripNotChargeable';
 
 export function businessFailure(type: BusinessErrorType, message: string, details?: Record<string, unknown>) {
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });

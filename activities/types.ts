@@ -42,3 +42,20 @@ export type BookingOutcomeReceipt = {
   bookingId: string;
   status: BookingOutcomeStatus;
 }
+
+export interface PaymentInput {
+  bookingId: string;
+}
+
+/** The trip's charge: the total of its reservations, taken once at the payment provider. */
+export type PaymentReceipt = {
+  paymentId: string;
+  amount: number;
+  currency: string;
+  providerChargeId: string;
+}
+
+/** `refunded`: the charge was paid back. `nothing-to-undo`: no charge was ever taken (a recorded no-op). */
+export type RefundReceipt =
+  | { outcome: 'refunded'; paymentId: string; amount: number; currency: string; providerRefundId: string }
+  | { outcome: 'nothing-to-undo' };

@@ -89,6 +89,7 @@ describe('HTTP API: bookings', () => {
       'com.tripsaga.flight.reserved',
       'com.tripsaga.hotel.reserved',
       'com.tripsaga.car.reserved',
+      'com.tripsaga.payment.charged',
       'com.tripsaga.booking.confirmed',
       'com.tripsaga.booking.status-changed',
     ]);

@@ -30,7 +30,8 @@ const reservation = bookingConfirmedV1.shape.reservations.element;
 describe('compatibility check over the published JSON Schema files (contracts/events)', () => {
   it('passes on the real catalog: every version published, nothing changed', () => {
     expect(checkEventContracts(eventCatalog, published)).toEqual({ breaking: [], outdated: [] });
-    expect([...published.values()].reduce((n, versions) => n + versions.size, 0)).toBe(13);
+    const catalogVersions = Object.values(eventCatalog).reduce((n, definition) => n + definition.versions.length, 0);
+    expect([...published.values()].reduce((n, versions) => n + versions.size, 0)).toBe(catalogVersions);
   });
 
   it('fails when a required field is removed from a published version', () => {

@@ -79,6 +79,7 @@ describe('applyMigrations on PostgreSQL', () => {
       'offers',
       'outbox_events',
       'outgoing_emails',
+      'payments',
       'reservations',
       'saga_steps',
       'trip_summaries',
@@ -92,6 +93,9 @@ describe('applyMigrations on PostgreSQL', () => {
       'offers_capacity_non_negative',
       'offers_currency_iso_code',
       'offers_price_amount_non_negative',
+      'payments_amount_non_negative',
+      'payments_currency_iso_code',
+      'payments_refund_recorded_with_status',
       'reservations_amount_non_negative',
       'reservations_quantity_positive',
     ]);

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 describe('bookTrip saga', () => {
-  it('confirms a trip: three reservations, inventory taken, events in commit order', async () => {
+  it('confirms a trip: three reservations, inventory taken, the total charged, events in commit order', async () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 1));
 
@@ -32,11 +32,17 @@ describe('bookTrip saga', () => {
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
+      'payment.charged',
       'booking.confirmed',
       'booking.status-changed',
     ]);
     const live = await h.temporal.workflow.getHandle(id).query(getBookingStateQuery);
-    expect(live).toMatchObject({ status: 'CONFIRMED', currentStep: null, reservations: { flight: 'RESERVED', hotel: 'RESERVED', car: 'RESERVED' } });
+    expect(live).toMatchObject({
+      status: 'CONFIRMED',
+      currentStep: null,
+      reservations: { flight: 'RESERVED', hotel: 'RESERVED', car: 'RESERVED' },
+      payment: 'CHARGED',
+    });
   });
 
   it('a sold-out flight: nothing is taken and the booking ends COMPENSATED with the reason', async () => {
@@ -165,6 +171,7 @@ describe('bookTrip saga', () => {
       'booking.status-changed',
       'flight.reserved',
       'hotel.reserved',
+      'payment.charged',
       'booking.confirmed',
       'booking.status-changed',
     ]);
@@ -202,7 +209,7 @@ describe('bookTrip saga', () => {
     }
   });
 
-  it('cancel after confirmation undoes every reservation in reverse order', async () => {
+  it('cancel after confirmation refunds the charge and undoes every reservation, in reverse order', async () => {
     const offers = await h.tripOffers();
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id }, 2, 2));
     await h.waitForStatus(id, 'CONFIRMED');
@@ -215,8 +222,10 @@ describe('bookTrip saga', () => {
       'flight.reserved',
       'hotel.reserved',
       'car.reserved',
+      'payment.charged',
       'booking.confirmed',
       'booking.status-changed',
+      'payment.refunded',
       'car.released',
       'hotel.released',
       'flight.released',

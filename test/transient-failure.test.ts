@@ -42,6 +42,7 @@ it('a transient failure after commit is retried without a double booking', async
     'flight.reserved',
     'hotel.reserved',
     'car.reserved',
+    'payment.charged',
     'booking.confirmed',
     'booking.status-changed',
   ]);

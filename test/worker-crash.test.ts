@@ -55,11 +55,12 @@ it('a worker killed with SIGKILL mid-saga: a new worker finishes the saga and no
     'flight.reserved',
     'hotel.reserved',
     'car.reserved',
+    'payment.charged',
     'booking.confirmed',
     'booking.status-changed',
   ]);
   expect(await h.prisma.reservation.count({ where: { bookingId: id } })).toBe(3);
   expect([await h.available(offers.flight.id), await h.available(offers.hotel.id), await h.available(offers.car.id)]).toEqual([8, 9, 9]);
   const steps = await h.prisma.sagaStep.findMany({ where: { bookingId: id }, orderBy: { createdAt: 'asc' } });
-  expect(steps.map((s) => s.step)).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'outcome-confirmed']);
+  expect(steps.map((s) => s.step)).toEqual(['reserve-flight', 'reserve-hotel', 'reserve-car', 'charge-payment', 'outcome-confirmed']);
 }, 120_000);

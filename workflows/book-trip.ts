@@ -6,6 +6,7 @@ import {
   TimeoutFailure,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -22,7 +23,9 @@ import {
   cancelBookingUpdate,
   getBookingStateQuery,
 } from './messages.ts';
+import { chargeBeforeConfirm } from './patches.ts';
 import { BookingStatus, FailedStep } from './search-attributes.ts';
+import { reservationOrder } from './trip-plan.ts';
 
 /** Forward steps give up after a few attempts: a booking that cannot be made soon is undone, not left hanging. */
 const forwardOptions: ActivityOptions = {
@@ -62,21 +65,24 @@ function label(kind: ReservationKind, step: TripStep) {
 const defaultCancellationWindow = '7 days';
 
 /**
- * The trip saga: flight -> hotel -> car (optional) -> confirmed, then open for cancellation until the window closes.
- * Each step's compensation is registered before the step runs, so a step whose outcome is unknown is undone too.
+ * The trip saga: flight -> hotel -> car (optional) -> payment -> confirmed, then open for cancellation until the
+ * window closes. Each step's compensation is registered before the step runs, so a step whose outcome is unknown is
+ * undone too.
  * On a business failure, a cancel request, or a cancellation of the workflow itself, the registered compensations
  * run in reverse order, shielded from cancellation, and the booking ends COMPENSATED or CANCELLED with its reason.
  */
 export async function bookTrip(input: BookTripInput): Promise<BookingState> {
   const { bookingId } = input;
-  const steps = plannedSteps(input);
+  const steps = reservationOrder(input);
   const state: BookingState = {
     bookingId,
     status: 'PENDING',
     currentStep: steps[0]?.kind ?? null,
     reservations: { flight: 'PENDING', hotel: 'PENDING', car: input.car ? 'PENDING' : 'NOT_REQUESTED' },
+    payment: 'PENDING',
   };
-  const compensations: { kind: ReservationKind; step: TripStep }[] = [];
+  /** What undoes each step taken so far, most recent first. */
+  const compensations: (() => Promise<void>)[] = [];
   const forwardScope = new CancellationScope();
   let cancelRequested = false;
 
@@ -114,18 +120,44 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     },
   );
 
+  const undoReservation = (kind: ReservationKind, step: TripStep) => async () => {
+    const before = state.reservations[kind];
+    state.reservations[kind] = 'CANCELLING';
+    const receipt = await release(kind, bookingId, step);
+    state.reservations[kind] = receipt.outcome === 'released' ? 'CANCELLED' : before === 'FAILED' ? 'FAILED' : 'SKIPPED';
+  };
+
+  const undoPayment = async () => {
+    const before = state.payment;
+    state.payment = 'REFUNDING';
+    const receipt = await activity(undoOptions, 'refund-payment', 'Refund the trip (compensation)').refundPayment({ bookingId });
+    state.payment = receipt.outcome === 'refunded' ? 'REFUNDED' : before === 'FAILED' ? 'FAILED' : 'SKIPPED';
+  };
+
+  async function chargeTrip() {
+    state.currentStep = 'payment';
+    compensations.unshift(undoPayment);
+    state.payment = 'CHARGING';
+    setCurrentDetails("Charging the trip's total");
+    try {
+      await activity(forwardOptions, 'charge-payment', "Charge the trip's total").chargePayment({ bookingId });
+    } catch (error) {
+      if (!isCancellation(error)) {
+        state.payment = 'FAILED';
+        upsertSearchAttributes([{ key: FailedStep, value: 'payment' }]);
+      }
+      throw error;
+    }
+    state.payment = 'CHARGED';
+  }
+
   async function unwind(outcome: Exclude<BookingOutcomeStatus, 'CONFIRMED'>, reason: string) {
     setStatus(outcome === 'CANCELLED' ? 'CANCELLING' : 'COMPENSATING');
     state.currentStep = 'compensate';
     if (outcome === 'COMPENSATED') state.failureReason = reason;
     setCurrentDetails(`Undoing the trip: ${reason}`);
     await CancellationScope.nonCancellable(async () => {
-      for (const { kind, step } of compensations) {
-        const before = state.reservations[kind];
-        state.reservations[kind] = 'CANCELLING';
-        const receipt = await release(kind, bookingId, step);
-        state.reservations[kind] = receipt.outcome === 'released' ? 'CANCELLED' : before === 'FAILED' ? 'FAILED' : 'SKIPPED';
-      }
+      for (const undo of compensations) await undo();
       await activity(undoOptions, `record-${outcome.toLowerCase()}`, `Mark the booking ${outcome}`).recordBookingOutcome({
         bookingId,
         status: outcome,
@@ -135,6 +167,7 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     for (const kind of ['flight', 'hotel', 'car'] as const) {
       if (state.reservations[kind] === 'PENDING') state.reservations[kind] = 'SKIPPED';
     }
+    if (state.payment === 'PENDING') state.payment = 'SKIPPED';
     setStatus(outcome);
     state.currentStep = null;
     setCurrentDetails(`${outcome}: ${reason}`);
@@ -144,7 +177,7 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     await forwardScope.run(async () => {
       for (const { kind, step } of steps) {
         state.currentStep = kind;
-        compensations.unshift({ kind, step });
+        compensations.unshift(undoReservation(kind, step));
         state.reservations[kind] = 'RESERVING';
         setCurrentDetails(`Reserving ${label(kind, step)}`);
         try {
@@ -156,6 +189,10 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
         }
         state.reservations[kind] = 'RESERVED';
       }
+      // Versioned: runs that started before the payment step have no charge in their history, and replay the old
+      // path (straight to confirm) until they close. See workflows/patches.ts.
+      if (patched(chargeBeforeConfirm)) await chargeTrip();
+      else state.payment = 'NOT_REQUESTED';
       state.currentStep = 'confirm';
       await activity(forwardOptions, 'confirm', 'Confirm the booking').recordBookingOutcome({ bookingId, status: 'CONFIRMED' });
     });
@@ -173,15 +210,6 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     }
   }
   return state;
-}
-
-function plannedSteps(input: BookTripInput) {
-  const steps: { kind: ReservationKind; step: TripStep }[] = [
-    { kind: 'flight', step: input.flight },
-    { kind: 'hotel', step: input.hotel },
-  ];
-  if (input.car) steps.push({ kind: 'car', step: input.car });
-  return steps;
 }
 
 /** A one-line reason a person can act on, e.g. "car: OfferSoldOut: Compact is sold out: 1 wanted, 0 of 0 left". */

@@ -38,12 +38,27 @@ export type StepStatus =
   | 'SKIPPED'
   | 'NOT_REQUESTED';
 
+export type PaymentStepStatus =
+  | 'PENDING'
+  | 'CHARGING'
+  | 'CHARGED'
+  /** Declined, or the charge could not be made. */
+  | 'FAILED'
+  | 'REFUNDING'
+  | 'REFUNDED'
+  /** Never charged: the saga stopped before this step, or the step was interrupted before it took effect. */
+  | 'SKIPPED'
+  /** A run that started before the saga had a payment step, and keeps the path it started on. */
+  | 'NOT_REQUESTED';
+
 export interface BookingState {
   bookingId: string;
   status: SagaStatus;
   /** The step the saga is working on, or null once it has settled. */
-  currentStep: ReservationKind | 'confirm' | 'compensate' | null;
+  currentStep: ReservationKind | 'payment' | 'confirm' | 'compensate' | null;
   reservations: Record<ReservationKind, StepStatus>;
+  /** Absent in answers from workers that predate the payment step (during a rolling deploy). */
+  payment?: PaymentStepStatus;
   failureReason?: string;
   cancelReason?: string;
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { systemClock } from '../../activities/clock.ts';
+import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
@@ -19,9 +20,10 @@ import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 /**
  * The whole app wired as `npm start` wires it, on a throwaway database of the PostgreSQL server at
  * TEST_PG_ADMIN_URL (default 127.0.0.1:5432) and an in-memory Temporal dev server: for scripts that need real events
- * (recording fixtures, measuring payloads). Everything it starts, `close()` stops and drops.
+ * (recording fixtures, measuring payloads, capturing histories). Everything it starts, `close()` stops and drops.
+ * `activities` replaces single activities of the worker, e.g. to fail one attempt on purpose.
  */
-export async function startSandbox(log: (line: string) => void = () => {}) {
+export async function startSandbox(log: (line: string) => void = () => {}, { activities }: { activities?: Partial<BookingActivities> } = {}) {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
@@ -42,7 +44,7 @@ export async function startSandbox(log: (line: string) => void = () => {}) {
   });
   const taskQueue = `script-${randomUUID()}`;
   const { connection, namespace } = await connectWorkerConnection(server.address);
-  const worker = await createBookingWorker({ connection, namespace, taskQueue, prisma: db.prisma });
+  const worker = await createBookingWorker({ connection, namespace, taskQueue, prisma: db.prisma, activities });
   const running = worker.run();
   const temporal = await connectClient(server.address);
   const bookings = createBookingService({
@@ -65,6 +67,9 @@ export async function startSandbox(log: (line: string) => void = () => {}) {
 
   return {
     prisma: db.prisma,
+    databaseUrl,
+    temporal,
+    taskQueue,
     bookings,
     offers,
     app,

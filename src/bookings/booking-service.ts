@@ -114,7 +114,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
     },
 
     async getBooking(bookingId: string): Promise<BookingView> {
-      const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true } });
+      const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } });
       if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
       const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
       return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace);

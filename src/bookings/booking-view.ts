@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
-import type { Booking, Reservation } from '../generated/prisma/client.ts';
+import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
 
 const stepStatus = z.enum(['PENDING', 'RESERVED', 'CANCELLED', 'NOT_RESERVED']);
 
 const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
 
+const paymentStepStatus = z.enum(['PENDING', 'CHARGING', 'CHARGED', 'FAILED', 'REFUNDING', 'REFUNDED', 'SKIPPED', 'NOT_REQUESTED']);
+
 /** The running saga's own state, as its getBookingState query answers (BookingState in workflows/messages.ts). */
 export const bookingStateSchema = z.object({
   bookingId: z.string(),
   status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATING', 'COMPENSATED', 'CANCELLING', 'CANCELLED']),
-  currentStep: z.enum(['flight', 'hotel', 'car', 'confirm', 'compensate']).nullable().describe('null once the saga has settled'),
+  currentStep: z.enum(['flight', 'hotel', 'car', 'payment', 'confirm', 'compensate']).nullable().describe('null once the saga has settled'),
   reservations: z.object({ flight: sagaStepStatus, hotel: sagaStepStatus, car: sagaStepStatus }),
+  payment: paymentStepStatus.optional().describe('absent when a worker from before the payment step answered'),
   failureReason: z.string().optional(),
   cancelReason: z.string().optional(),
 });
@@ -35,6 +38,10 @@ export const bookingViewSchema = z.object({
   status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATED', 'CANCELLED']),
   traveler: z.object({ name: z.string(), email: z.string() }),
   reservations: z.object({ flight: reservationView, hotel: reservationView, car: reservationView.nullable() }),
+  payment: z
+    .object({ status: z.enum(['CHARGED', 'REFUNDED']), amount: z.int().describe('minor units'), currency: z.string() })
+    .nullable()
+    .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
   live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
   workflow: z.object({ workflowId: z.string(), url: z.url() }),
@@ -51,7 +58,7 @@ type StoredRequest = {
 };
 
 export function toBookingView(
-  booking: Booking & { reservations: Reservation[] },
+  booking: Booking & { reservations: Reservation[]; payment: Payment | null },
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,
@@ -71,6 +78,7 @@ export function toBookingView(
       hotel: reservation('hotel', request.hotel.offerId, request.hotel.rooms),
       car: request.car ? reservation('car', request.car.offerId, 1) : null,
     },
+    payment: booking.payment ? { status: booking.payment.status, amount: booking.payment.amount, currency: booking.payment.currency } : null,
     ...(booking.failureReason ? { failureReason: booking.failureReason } : {}),
     ...(live ? { live } : {}),
     workflow: {

@@ -10,6 +10,7 @@ import {
 } from './schemas/booking-outcome.ts';
 import { bookingRequestedV1, bookingRequestedV2, upcastBookingRequestedV1 } from './schemas/booking-requested.ts';
 import { bookingStatusChangedV1 } from './schemas/booking-status-changed.ts';
+import { paymentChargedV1, paymentRefundedV1 } from './schemas/payment-events.ts';
 import {
   carReleasedV1,
   carReservedV1,
@@ -72,6 +73,16 @@ export const eventCatalog = {
   ),
   [EventType.carReserved]: defineEvent(EventType.carReserved, { summary: 'A car was taken.', style: 'fact' }, carReservedV1),
   [EventType.carReleased]: defineEvent(EventType.carReleased, { summary: 'A reserved car was given back.', style: 'fact' }, carReleasedV1),
+  [EventType.paymentCharged]: defineEvent(
+    EventType.paymentCharged,
+    { summary: "The trip's total was charged at the payment provider, after its last reservation.", style: 'fact' },
+    paymentChargedV1,
+  ),
+  [EventType.paymentRefunded]: defineEvent(
+    EventType.paymentRefunded,
+    { summary: "The trip's charge was paid back in full (the trip was undone).", style: 'fact' },
+    paymentRefundedV1,
+  ),
 } satisfies { [T in EventType]: EventDefinition<T> };
 
 export type EventCatalog = typeof eventCatalog;

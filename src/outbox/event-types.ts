@@ -15,6 +15,8 @@ export const EventType = {
   hotelReleased: 'com.tripsaga.hotel.released',
   carReserved: 'com.tripsaga.car.reserved',
   carReleased: 'com.tripsaga.car.released',
+  paymentCharged: 'com.tripsaga.payment.charged',
+  paymentRefunded: 'com.tripsaga.payment.refunded',
 } as const;
 
 export type EventType = (typeof EventType)[keyof typeof EventType];

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Clock } from '../../activities/clock.ts';
 import { createActivities } from '../../activities/index.ts';
+import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { Db } from '../db/prisma.ts';
 
 export interface BookingWorkerOptions {
@@ -10,6 +11,8 @@ export interface BookingWorkerOptions {
   taskQueue: string;
   prisma: Db;
   clock?: Clock;
+  /** The payment service provider the charge and refund steps call; the deterministic fake when absent. */
+  payments?: PaymentProvider;
   /** A prebuilt bundle (tests build it once); without one the worker bundles workflows/ at start (about 3 s). */
   workflowBundlePath?: string;
   /** Overrides for single activities, e.g. a test that injects a transient failure around the real one. */
@@ -19,7 +22,7 @@ export interface BookingWorkerOptions {
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 export async function createBookingWorker(options: BookingWorkerOptions): Promise<Worker> {
-  const activities = { ...createActivities({ prisma: options.prisma, clock: options.clock }), ...options.activities };
+  const activities = { ...createActivities({ prisma: options.prisma, clock: options.clock, payments: options.payments }), ...options.activities };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
 import { systemClock } from '../../activities/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
+import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
@@ -13,22 +14,19 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-
-// Worker lifecycle chatter at INFO drowns the test report; warnings and errors still show.
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // already installed in this process
-}
+import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
   /** Start a worker in this process (default). Off for tests that run their worker in a child process. */
   worker?: boolean;
   activities?: Partial<ReturnType<typeof createActivities>>;
+  /** The worker's payment provider (default: a fresh fake); pass one to inspect what it charged. */
+  payments?: PaymentProvider;
   cancellationWindow?: string;
   /** A database of the test file's own (see own-database.ts) instead of the run's shared one. */
   databaseUrl?: string;
+  /** The worker's workflow code (default: the bundle of workflows/ built once for the run). */
+  workflowBundlePath?: string;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -68,8 +66,9 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
-      workflowBundlePath: inject('workflowBundlePath'),
+      workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
+      payments: options.payments,
     });
     const running = worker.run();
     stopWorker = async () => {

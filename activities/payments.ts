@@ -1,0 +1,103 @@
+import type { Db, Tx } from '../src/db/prisma.ts';
+import { appendOutboxEvent } from '../src/outbox/append-event.ts';
+import { EventType } from '../src/outbox/event-types.ts';
+import type { Clock } from './clock.ts';
+import { businessFailure } from './errors.ts';
+import type { PaymentProvider } from './payment-provider.ts';
+import { runStepOnce, stepKey } from './run-step-once.ts';
+import type { PaymentInput, PaymentReceipt, RefundReceipt } from './types.ts';
+
+const chargeStep = 'charge-payment';
+const refundStep = 'refund-payment';
+
+/**
+ * Charges the trip's total (the sum of its reservations) at the payment provider and records the payment with its
+ * outbox event. The provider is called inside the step's transaction, with the booking row locked, because the refund
+ * takes the same lock: a refund can never slip in between a charge and its record, and a late attempt after the refund
+ * is refused before it reaches the provider. The provider dedupes on the step key, so an attempt whose commit was lost
+ * gets the same charge back on retry. (The price: the lock is held for the provider's round trip, bounded by the
+ * transaction timeout.)
+ */
+export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentProvider, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
+  const unlessRefunded = {
+    step: refundStep,
+    refusal: () => businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' }),
+  };
+  return runStepOnce(prisma, bookingId, chargeStep, async (tx) => {
+    const { amount, currency } = await tripTotal(tx, bookingId);
+    const result = await provider.charge({
+      reference: stepKey(bookingId, chargeStep),
+      amount,
+      currency,
+      description: `tripsaga booking ${bookingId}`,
+    });
+    if (result.outcome === 'declined') {
+      throw businessFailure('PaymentDeclined', `${formatMoney(amount, currency)} declined: ${result.code}: ${result.message}`, {
+        bookingId,
+        amount,
+        currency,
+        code: result.code,
+      });
+    }
+    const now = clock.now();
+    const payment = await tx.payment.create({ data: { bookingId, amount, currency, providerChargeId: result.chargeId, chargedAt: now } });
+    const receipt: PaymentReceipt = { paymentId: payment.id, amount, currency, providerChargeId: result.chargeId };
+    await appendOutboxEvent(tx, { bookingId, type: EventType.paymentCharged, data: { bookingId, ...receipt }, occurredAt: now });
+    return receipt;
+  }, unlessRefunded);
+}
+
+/**
+ * Compensation: refunds the trip's charge in full. Safe to run for a charge that never happened (a recorded no-op).
+ * When we hold no record of a charge, the provider is asked by the charge's reference, because its record is the one
+ * that counts: a charge whose transaction rolled back after the provider took the money (a lost connection, a timeout,
+ * and no retry after it) is announced late, then refunded, so no money is ever kept for an undone trip.
+ */
+export async function refundPayment(prisma: Db, clock: Clock, provider: PaymentProvider, { bookingId }: PaymentInput): Promise<RefundReceipt> {
+  return runStepOnce(prisma, bookingId, refundStep, async (tx): Promise<RefundReceipt> => {
+    const payment = (await tx.payment.findUnique({ where: { bookingId } })) ?? (await recordUnrecordedCharge(tx, clock, provider, bookingId));
+    if (!payment || payment.status === 'REFUNDED') return { outcome: 'nothing-to-undo' };
+    const { refundId } = await provider.refund({
+      reference: stepKey(bookingId, refundStep),
+      chargeId: payment.providerChargeId,
+      amount: payment.amount,
+      currency: payment.currency,
+    });
+    const now = clock.now();
+    await tx.payment.update({ where: { id: payment.id }, data: { status: 'REFUNDED', providerRefundId: refundId, refundedAt: now } });
+    const refunded = { paymentId: payment.id, amount: payment.amount, currency: payment.currency, providerRefundId: refundId };
+    await appendOutboxEvent(tx, { bookingId, type: EventType.paymentRefunded, data: { bookingId, ...refunded }, occurredAt: now });
+    return { outcome: 'refunded', ...refunded };
+  });
+}
+
+async function recordUnrecordedCharge(tx: Tx, clock: Clock, provider: PaymentProvider, bookingId: string) {
+  const charge = await provider.findCharge(stepKey(bookingId, chargeStep));
+  if (!charge) return null;
+  const now = clock.now();
+  const payment = await tx.payment.create({
+    data: { bookingId, amount: charge.amount, currency: charge.currency, providerChargeId: charge.chargeId, chargedAt: now },
+  });
+  await appendOutboxEvent(tx, {
+    bookingId,
+    type: EventType.paymentCharged,
+    data: { bookingId, paymentId: payment.id, amount: charge.amount, currency: charge.currency, providerChargeId: charge.chargeId },
+    occurredAt: now,
+  });
+  return payment;
+}
+
+/** What the trip costs: every reservation it holds, in their one currency. */
+async function tripTotal(tx: Tx, bookingId: string): Promise<{ amount: number; currency: string }> {
+  const reservations = await tx.reservation.findMany({ where: { bookingId, status: 'RESERVED' }, select: { amount: true, currency: true } });
+  const currencies = [...new Set(reservations.map((r) => r.currency))];
+  if (currencies.length !== 1) {
+    const holds = currencies.length === 0 ? 'no reservation' : `reservations in ${currencies.join(' and ')}`;
+    throw businessFailure('TripNotChargeable', `Booking ${bookingId} holds ${holds}: one charge cannot pay for it`, { bookingId, currencies });
+  }
+  return { amount: reservations.reduce((sum, r) => sum + r.amount, 0), currency: currencies[0]! };
+}
+
+function formatMoney(amount: number, currency: string): string {
+  return `${(amount / 100).toFixed(2)} ${currency}`;
+}

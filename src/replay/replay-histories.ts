@@ -1,0 +1,27 @@
+import type { HistoryAndWorkflowId } from '@temporalio/common';
+import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
+
+/** The workflow code to replay against: a prebuilt bundle, or a workflows path to bundle now. */
+export type WorkflowCode = Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
+
+export interface ReplayOutcome {
+  workflowId: string;
+  runId: string;
+  /** A `DeterminismViolationError` when the code no longer matches the history; a `ReplayError` for other failures. */
+  error?: Error;
+}
+
+/**
+ * Replays every history against the code, one after another in a single replay worker, and reports each outcome.
+ * It never stops at the first failure: a report that lists every broken history is what a reviewer needs.
+ */
+export async function replayHistories(
+  code: WorkflowCode,
+  histories: AsyncIterable<HistoryAndWorkflowId> | Iterable<HistoryAndWorkflowId>,
+): Promise<ReplayOutcome[]> {
+  const outcomes: ReplayOutcome[] = [];
+  for await (const { workflowId, runId, error } of Worker.runReplayHistories({ ...code, replayName: 'tripsaga-replay' }, histories)) {
+    outcomes.push({ workflowId, runId, ...(error ? { error } : {}) });
+  }
+  return outcomes;
+}
