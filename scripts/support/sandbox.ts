@@ -1,7 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import pg from 'pg';
 import { systemClock } from '../../activities/clock.ts';
 import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
@@ -16,6 +15,7 @@ import { devServerSearchAttributes } from '../../src/temporal/search-attributes.
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
+import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../../src/db/throwaway-database.ts';
 
 /**
  * The whole app wired as `npm start` wires it, on a throwaway database of the PostgreSQL server at
@@ -29,12 +29,8 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
   } catch {
     // already installed in this process
   }
-  const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/postgres';
-  const dbName = `tripsaga_script_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const database = await createThrowawayDatabase('tripsaga_script', process.env.TEST_PG_ADMIN_URL ?? defaultAdminDatabaseUrl);
+  const databaseUrl = database.url;
   const db = await openDatabase({ databaseUrl, dataDir: '', migrate: true });
   const server = await startTemporalDevServer({
     cliPath: await ensureTemporalCli({ log }),
@@ -103,19 +99,9 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
       await temporal.connection.close();
       await db.close();
       await server.stop();
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
-
-async function adminQuery(adminUrl: string, sql: string) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
