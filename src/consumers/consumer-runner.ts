@@ -4,7 +4,7 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
 import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
 import type { Delivery } from './delivery.ts';
-import type { EventConsumer } from './event-consumer.ts';
+import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
   prisma: Db;
@@ -99,7 +99,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
           delivery.redeliverLater(orderWaitMs);
           return;
         }
-        if (error instanceof UndecodableEvent || error instanceof LateEvent) return deadLetter(delivery, envelope, error.message);
+        if (error instanceof UndecodableEvent || error instanceof LateEvent || isPermanentFailure(error)) {
+          return deadLetter(delivery, envelope, (error as Error).message);
+        }
         metrics.consumerFailures.inc(label);
         const message = (error as Error).message;
         if (!(await databaseAnswers())) {
