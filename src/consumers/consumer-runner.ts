@@ -24,6 +24,12 @@ export interface ConsumerRunnerOptions {
   concurrency?: number;
   /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
   keepAliveEveryMs?: number;
+  /**
+   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again, the embedded log
+   * is read again from before it) instead of being retried or dead-lettered; e.g. the API a load step calls has
+   * already closed.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,6 +110,10 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         }
         metrics.consumerFailures.inc(label);
         const message = (error as Error).message;
+        if (options.signal?.aborted) {
+          log(`${consumer.name}: stopping; leaving ${envelope.type} ${envelope.id} for the next run (${message})`);
+          return;
+        }
         if (!(await databaseAnswers())) {
           log(`${consumer.name}: database unavailable (${message}); retrying ${envelope.type} ${envelope.id}`);
         } else if (attempt >= maxAttempts) {
@@ -111,7 +121,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         } else {
           attempt += 1;
         }
-        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000));
+        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000), undefined, { signal: options.signal }).catch(() => {});
       }
     }
   }

@@ -45,7 +45,7 @@ export interface EventPipelineOptions {
   log?: (line: string) => void;
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
-  runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log'>>;
+  runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
 }
 
 /** `auto`: JetStream if a NATS server answers now, else the embedded path. */
@@ -108,7 +108,7 @@ export function startEventPipeline(options: EventPipelineOptions) {
     );
   }
   for (const consumer of consumers) {
-    const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, ...options.runnerOptions });
+    const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, signal, ...options.runnerOptions });
     tasks.push(
       (async () => {
         const connection = await natsConnection;
