@@ -22,6 +22,8 @@ export interface AppConfig {
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
   metricsPort?: number;
+  /** Where consumers call the API back (status-updates). Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
+  apiBaseUrl?: string;
 }
 
 /** `auto`: JetStream if NATS answers at start, else the embedded path (events stay in PostgreSQL). */
@@ -42,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     natsUrl: nonEmpty(env.NATS_URL) ?? 'nats://127.0.0.1:4222',
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
+    apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
   };
 }
 
@@ -69,6 +72,13 @@ function eventTransport(value: string | undefined): EventTransportSetting | unde
   if (setting === undefined) return undefined;
   if (setting === 'auto' || setting === 'jetstream' || setting === 'embedded') return setting;
   throw new Error(`EVENT_TRANSPORT must be auto, jetstream or embedded, got "${setting}"`);
+}
+
+function apiBaseUrl(value: string | undefined): string | undefined {
+  const url = nonEmpty(value);
+  if (url === undefined) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be an http(s) URL, got "${url}"`);
+  return url.replace(/\/$/, '');
 }
 
 // It becomes a subject token and part of stream names: letters, digits, _ and - only.

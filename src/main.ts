@@ -45,6 +45,8 @@ const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
 const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
 const transport = await resolveEventTransport(config.eventTransport ?? 'auto', config.natsUrl);
+const server = await serve(app, config.port);
+// The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
   db,
   transport,
@@ -53,9 +55,9 @@ const pipeline = startEventPipeline({
   metrics,
   relay: true,
   consumers: true,
+  apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
   log,
 });
-const server = await serve(app, config.port);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 

@@ -82,6 +82,7 @@ describe('applyMigrations on PostgreSQL', () => {
       'payments',
       'reservations',
       'saga_steps',
+      'trip_notifications',
       'trip_summaries',
     ]);
     const { rows: checks } = await client.query<{ conname: string }>(

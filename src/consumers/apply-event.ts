@@ -28,6 +28,13 @@ export class LateEvent extends Error {
  */
 export async function applyEvent(prisma: Db, consumer: EventConsumer, event: DecodedEvent | UnknownEvent): Promise<ApplyOutcome> {
   const handler = 'unknownType' in event ? undefined : handlerFor(consumer, event.type);
+  let loaded: unknown;
+  if (handler && consumer.load) {
+    // Outside any transaction (see EventConsumer.load). A settled event needs nothing loaded; the transaction below
+    // checks again, so a delivery racing this one still changes nothing.
+    if ((await prisma.consumerInboxEvent.count({ where: { consumer: consumer.name, eventId: event.id } })) > 0) return 'duplicate';
+    loaded = await consumer.load(event as DecodedEvent);
+  }
   try {
     return await prisma.$transaction(async (tx) => {
       if (await alreadySettled(tx, consumer.name, event.id)) return 'duplicate';
@@ -47,7 +54,7 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Dec
           outcome: handler ? 'applied' : 'skipped',
         },
       });
-      if (handler) await handler(tx, event as DecodedEvent);
+      if (handler) await handler(tx, event as DecodedEvent, loaded);
       return handler ? 'applied' : 'skipped';
     }, transactionOptions);
   } catch (error) {

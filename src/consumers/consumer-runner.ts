@@ -4,7 +4,7 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
 import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
 import type { Delivery } from './delivery.ts';
-import type { EventConsumer } from './event-consumer.ts';
+import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
   prisma: Db;
@@ -24,6 +24,12 @@ export interface ConsumerRunnerOptions {
   concurrency?: number;
   /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
   keepAliveEveryMs?: number;
+  /**
+   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again, the embedded log
+   * is read again from before it) instead of being retried or dead-lettered; e.g. the API a load step calls has
+   * already closed.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -99,9 +105,15 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
           delivery.redeliverLater(orderWaitMs);
           return;
         }
-        if (error instanceof UndecodableEvent || error instanceof LateEvent) return deadLetter(delivery, envelope, error.message);
+        if (error instanceof UndecodableEvent || error instanceof LateEvent || isPermanentFailure(error)) {
+          return deadLetter(delivery, envelope, (error as Error).message);
+        }
         metrics.consumerFailures.inc(label);
         const message = (error as Error).message;
+        if (options.signal?.aborted) {
+          log(`${consumer.name}: stopping; leaving ${envelope.type} ${envelope.id} for the next run (${message})`);
+          return;
+        }
         if (!(await databaseAnswers())) {
           log(`${consumer.name}: database unavailable (${message}); retrying ${envelope.type} ${envelope.id}`);
         } else if (attempt >= maxAttempts) {
@@ -109,7 +121,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         } else {
           attempt += 1;
         }
-        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000));
+        await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 30_000), undefined, { signal: options.signal }).catch(() => {});
       }
     }
   }

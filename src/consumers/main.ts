@@ -5,7 +5,8 @@ import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { resolveEventTransport, startEventPipeline } from '../pipeline/event-pipeline.ts';
 
 /**
- * `npm run consumers`: the read model (trip summaries) and the notifier, each on its durable JetStream consumer.
+ * `npm run consumers`: the read model (trip summaries), the notifier and (with API_BASE_URL) status-updates, each on
+ * its durable JetStream consumer.
  * More processes may run: every booking's events are still applied once each, in order (see apply-event.ts).
  */
 const log = (line: string) => console.log(`[consumers] ${line}`);
@@ -15,7 +16,7 @@ const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the cons
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const metrics = createPipelineMetrics();
 const transport = await resolveEventTransport(config.eventTransport ?? 'jetstream', config.natsUrl);
-const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, metrics, relay: false, consumers: true, log });
+const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, metrics, relay: false, consumers: true, apiBaseUrl: config.apiBaseUrl, log });
 const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
 log(`running (transport: ${transport}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
 

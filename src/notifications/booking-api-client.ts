@@ -14,6 +14,7 @@ export class BookingApiError extends Error {
 export interface BookingApiClientOptions {
   /** e.g. http://localhost:3000 */
   baseUrl: string;
+  /** Above the API's own 2 s deadline for asking a live saga its state (GET /bookings/:id waits that long for it). */
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
 }
@@ -22,7 +23,7 @@ export interface BookingApiClientOptions {
  * What an event-notification consumer uses to call the API back: GET /bookings/:id, its answer validated with the
  * same schema the API validates its responses with (unknown fields are ignored, as in events).
  */
-export function createBookingApiClient({ baseUrl, timeoutMs = 2_000, fetch = globalThis.fetch }: BookingApiClientOptions) {
+export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = globalThis.fetch }: BookingApiClientOptions) {
   const base = baseUrl.replace(/\/$/, '');
   return {
     /** The booking as it is now, or undefined if the API does not know it. */

@@ -1,6 +1,7 @@
 import type { BookingView } from '../bookings/booking-view.ts';
 import type { DecodedEvent } from '../events/decode.ts';
 import type { EventType } from '../outbox/event-types.ts';
+import { BookingApiError } from './booking-api-client.ts';
 
 export interface TripNotification {
   /** One message per booking and status reached: the notifier's outbox/inbox drops a second one with this key. */
@@ -48,10 +49,10 @@ export function notificationFor(booking: BookingView): TripNotification {
  * changed, so it calls the API back. A booking the API does not know is an error worth a dead letter, not a retry.
  */
 export async function handleBookingStatusChanged(
-  event: DecodedEvent<typeof EventType.bookingStatusChanged>,
+  event: Pick<DecodedEvent<typeof EventType.bookingStatusChanged>, 'id' | 'data'>,
   api: { getBooking(bookingId: string): Promise<BookingView | undefined> },
 ): Promise<TripNotification> {
   const booking = await api.getBooking(event.data.bookingId);
-  if (!booking) throw new Error(`booking ${event.data.bookingId} (event ${event.id}) is unknown to the API`);
+  if (!booking) throw new BookingApiError(`booking ${event.data.bookingId} (event ${event.id}) is unknown to the API`, false);
   return notificationFor(booking);
 }

@@ -8,6 +8,8 @@ import { consumeFromJetStream } from '../consumers/jetstream-source.ts';
 import { consumeFromLocalLog } from '../consumers/local-log-source.ts';
 import { notifierConsumer } from '../consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../consumers/read-model/trip-summaries.ts';
+import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
+import { createBookingApiClient } from '../notifications/booking-api-client.ts';
 import type { Database } from '../db/open-database.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { connectNats, isNatsReachable } from '../nats/connection.ts';
@@ -18,7 +20,16 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '..
 
 export type EventTransport = 'jetstream' | 'embedded';
 
-export const defaultConsumers: EventConsumer[] = [tripSummariesConsumer, notifierConsumer];
+/**
+ * The consumers a process runs unless told otherwise: the read model and the notifier (event-carried state), and
+ * status-updates (event notification: it calls the API back, so it runs only when the API's URL is known).
+ */
+export function defaultConsumers({ apiBaseUrl, log = () => {} }: { apiBaseUrl?: string; log?: (line: string) => void } = {}): EventConsumer[] {
+  const consumers = [tripSummariesConsumer, notifierConsumer];
+  if (apiBaseUrl) consumers.push(statusUpdatesConsumer(createBookingApiClient({ baseUrl: apiBaseUrl })));
+  else log('consumer status-updates: not started, API_BASE_URL is not set (it calls GET /bookings/:id back for booking.status-changed)');
+  return consumers;
+}
 
 export interface EventPipelineOptions {
   db: Pick<Database, 'prisma' | 'openSession'>;
@@ -29,10 +40,12 @@ export interface EventPipelineOptions {
   /** Which parts run in this process. */
   relay: boolean;
   consumers: boolean | EventConsumer[];
+  /** Where the API answers (e.g. http://127.0.0.1:3000), for the default consumers that call it back. */
+  apiBaseUrl?: string;
   log?: (line: string) => void;
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
-  runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log'>>;
+  runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
 }
 
 /** `auto`: JetStream if a NATS server answers now, else the embedded path. */
@@ -49,7 +62,7 @@ export async function resolveEventTransport(setting: EventTransportSetting, nats
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, transport, metrics, log = () => {} } = options;
   const topology = natsTopology(options.natsSubjectRoot);
-  const consumers = options.consumers === true ? defaultConsumers : options.consumers === false ? [] : options.consumers;
+  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
   const { signal } = stopping;
   const relays: OutboxRelay[] = [];
@@ -95,7 +108,7 @@ export function startEventPipeline(options: EventPipelineOptions) {
     );
   }
   for (const consumer of consumers) {
-    const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, ...options.runnerOptions });
+    const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, signal, ...options.runnerOptions });
     tasks.push(
       (async () => {
         const connection = await natsConnection;
