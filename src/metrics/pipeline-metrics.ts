@@ -19,45 +19,44 @@ export function createPipelineMetrics() {
   const consumerProbes = new Map<string, () => Promise<number>>();
   const registers = [registry];
 
-  const outboxBacklog = new Gauge({
-    name: 'tripsaga_outbox_backlog_events',
-    help: 'Committed outbox events not yet handed to the transport (JetStream, or the embedded event log)',
-    labelNames: ['transport'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const [transport, probe] of outboxProbes) {
-        const backlog = await probe().catch(() => undefined);
-        if (backlog) this.set({ transport }, backlog.events);
-      }
-    },
-  });
-  const outboxOldest = new Gauge({
-    name: 'tripsaga_outbox_oldest_pending_age_seconds',
-    help: 'Age of the oldest committed event still waiting for the relay (0 when none)',
-    labelNames: ['transport'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const [transport, probe] of outboxProbes) {
-        const backlog = await probe().catch(() => undefined);
-        if (backlog) this.set({ transport }, backlog.oldestAgeSeconds);
-      }
-    },
-  });
-  const consumerBacklog = new Gauge({
-    name: 'tripsaga_consumer_backlog_events',
-    help: 'Events published but not yet settled by the consumer',
-    labelNames: ['consumer'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const [consumer, probe] of consumerProbes) {
-        const pending = await probe().catch(() => undefined);
-        if (pending !== undefined) this.set({ consumer }, pending);
-      }
-    },
-  });
+  /** A gauge read from probes when scraped: one labelled value per probe that answers (a failing probe is left out). */
+  function probedGauge<T>(name: string, help: string, label: string, probes: Map<string, () => Promise<T>>, value: (reading: T) => number) {
+    return new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [key, probe] of probes) {
+          const reading = await probe().catch(() => undefined);
+          if (reading !== undefined) this.set({ [label]: key }, value(reading));
+        }
+      },
+    });
+  }
+
+  const outboxBacklog = probedGauge(
+    'tripsaga_outbox_backlog_events',
+    'Committed outbox events not yet handed to the transport (JetStream, or the embedded event log)',
+    'transport',
+    outboxProbes,
+    (backlog) => backlog.events,
+  );
+  const outboxOldest = probedGauge(
+    'tripsaga_outbox_oldest_pending_age_seconds',
+    'Age of the oldest committed event still waiting for the relay (0 when none)',
+    'transport',
+    outboxProbes,
+    (backlog) => backlog.oldestAgeSeconds,
+  );
+  const consumerBacklog = probedGauge(
+    'tripsaga_consumer_backlog_events',
+    'Events published but not yet settled by the consumer',
+    'consumer',
+    consumerProbes,
+    (pending) => pending,
+  );
 
   return {
     registry,
