@@ -2,9 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
+import { isNatsReachable } from '../src/nats/connection.ts';
+import { type NatsTopology, natsTopology } from '../src/nats/topology.ts';
 import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../src/db/throwaway-database.ts';
 import { ensureTemporalCli } from '../src/temporal/cli.ts';
 import { connectClient } from '../src/temporal/connection.ts';
@@ -14,6 +18,7 @@ import { type RunningProcess, startNodeProcess } from './child-process.ts';
 import { type MeasuredProcess, singleProcess } from './measured-processes.ts';
 import type { BenchPlan } from './options.ts';
 import type { Progress } from './progress.ts';
+import { defaultNatsUrl } from './jetstream-publish.ts';
 import { type OfferPool, seedOffers } from './seed.ts';
 
 const benchConnectionName = 'tripsaga-bench';
@@ -29,6 +34,11 @@ export interface BenchEnvironment {
   apiUrl: string;
   sagaTaskQueue: string;
   bareTaskQueue: string;
+  /**
+   * The event pipeline as deployed (a relay process and a consumers process) on streams of this run's own, or why it
+   * is not running (no NATS server answered): the sagas then run without it and the pipeline figures say so.
+   */
+  pipeline: { natsUrl: string; topology: NatsTopology } | { skipped: string };
   /** Every process whose CPU and memory the benchmark reads. */
   measured: MeasuredProcess[];
   /** The child processes' output; kept when something fails, so the error can point at it. */
@@ -78,6 +88,12 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const sagaTaskQueue = `bench-saga-${runId}`;
     const bareTaskQueue = `bench-bare-${runId}`;
     const apiPort = await freePort();
+    const natsUrl = process.env.NATS_URL ?? defaultNatsUrl;
+    // Streams named for this run: a shared NATS server (tests, `npm start`) keeps its own streams untouched.
+    const topology = natsTopology(`tripsaga_bench_${runId}`);
+    const pipeline = (await isNatsReachable(natsUrl)) ? { natsUrl, topology } : { skipped: `no NATS server answered at ${natsUrl}` };
+    if ('skipped' in pipeline) log(`event pipeline not started: ${pipeline.skipped}`);
+    else cleanups.push(() => deleteStreams(natsUrl, topology));
     const common = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: devServer.address,
@@ -114,12 +130,11 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
         logDir,
         readyLine: /polling task queue/,
       }),
-      // RELAY SLOT: when the relay (outbox -> NATS) is merged, start it here like the worker, e.g.
-      //   startNodeProcess({ name: 'relay', entry: 'src/relay/main.ts', env: { ...common, NATS_URL: natsUrl }, logDir, readyLine: /…/ })
-      // and it joins `measured` below by name: the cost and memory tables then show it with no other change.
+      ...('skipped' in pipeline ? [] : startPipelineProcesses({ ...common, NATS_URL: natsUrl }, topology, `http://127.0.0.1:${apiPort}`, logDir, profileArgs)),
     ]);
     const children: RunningProcess[] = [];
     for (const outcome of started) if (outcome.status === 'fulfilled') children.push(outcome.value);
+    log(`ready: ${children.map((child) => `${child.name} ${(child.readyAfterMs / 1000).toFixed(1)} s`).join(', ')}`);
     cleanups.push(() => Promise.all(children.map((child) => child.stop())));
     const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -143,6 +158,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       apiUrl: `http://127.0.0.1:${apiPort}`,
       sagaTaskQueue,
       bareTaskQueue,
+      pipeline,
       measured,
       logDir,
       stop,
@@ -150,6 +166,49 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * The relay (outbox -> JetStream) and the consumers (read model, notifier, and status-updates calling the API back),
+ * each a process of its own, as `npm run relay` and `npm run consumers` run them.
+ */
+function startPipelineProcesses(
+  env: Record<string, string>,
+  topology: NatsTopology,
+  apiUrl: string,
+  logDir: string,
+  profileArgs: (name: string) => string[],
+): Promise<RunningProcess>[] {
+  const pipelineEnv = { ...env, EVENT_TRANSPORT: 'jetstream', NATS_SUBJECT_ROOT: topology.root };
+  return [
+    startNodeProcess({
+      name: 'relay',
+      entry: 'src/relay/main.ts',
+      env: pipelineEnv,
+      logDir,
+      readyLine: /publishing the outbox to JetStream/,
+      nodeArgs: profileArgs('relay'),
+    }),
+    startNodeProcess({
+      name: 'consumers',
+      entry: 'src/consumers/main.ts',
+      env: { ...pipelineEnv, API_BASE_URL: apiUrl },
+      logDir,
+      readyLine: /\[consumers\] running/,
+      nodeArgs: profileArgs('consumers'),
+    }),
+  ];
+}
+
+/** The run's streams go with the run (their durable consumers with them). */
+async function deleteStreams(natsUrl: string, topology: NatsTopology) {
+  const nc = await connect({ servers: natsUrl, timeout: 3_000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const stream of [topology.eventsStream, topology.deadLetterStream]) await jsm.streams.delete(stream).catch(() => false);
+  } finally {
+    await nc.close();
   }
 }
 

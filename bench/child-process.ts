@@ -21,6 +21,8 @@ export interface RunningProcess {
   name: string;
   pid: number;
   logPath: string;
+  /** From spawn to the ready line. */
+  readyAfterMs: number;
   /** SIGTERM, as an orchestrator would send it; SIGKILL if the process has not exited in time. */
   stop(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export const repoRoot = path.resolve(import.meta.dirname, '..');
 export async function startNodeProcess(options: NodeProcessOptions): Promise<RunningProcess> {
   const { name, entry, readyLine, readyTimeoutMs = 120_000 } = options;
   const logPath = path.join(options.logDir, `${name}.log`);
+  const spawnedAt = performance.now();
   const log = createWriteStream(logPath);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: repoRoot,
@@ -66,6 +69,7 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Run
     name,
     pid: child.pid,
     logPath,
+    readyAfterMs: performance.now() - spawnedAt,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

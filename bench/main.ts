@@ -91,8 +91,11 @@ try {
   loadStartedAtMicros = Number(process.hrtime.bigint() / 1000n);
   progress.log(`measuring idle CPU for ${plan.idleMs / 1000} s`);
   results.idleCpuPercent = await measureIdleCpu(env.measured, plan.idleMs);
+  let sagaWindow: { from: Date; to: Date } | undefined;
   await step('saga vs bare workflow', async () => {
+    const from = new Date();
     results.engine = await compareWithBareEngine(ctx, env, plan);
+    sagaWindow = { from, to: new Date() };
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);
@@ -107,7 +110,7 @@ try {
     results.jetstream = await measureJetStreamPublish(ctx, plan);
   });
   await step('outbox pipeline', async () => {
-    results.outboxPipeline = await measureOutboxPipeline(ctx, env, plan);
+    results.outboxPipeline = await measureOutboxPipeline(ctx, env, plan, sagaWindow);
   });
 
   const perOperation = (measurements: readonly Measurement[]) => sumCosts(measurements.map((m) => ({ costs: m.costs, operations: m.totalCompleted })));

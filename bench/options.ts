@@ -20,6 +20,8 @@ export interface BenchPlan {
   dbMeasureMs: number;
   growth: { bookingLevels: number[]; concurrency: number };
   jetstream: { concurrencies: number[]; measureMs: number };
+  /** The outbox pipeline: a steady event rate for `seconds`, then a backlog of `backlogTrips` trips committed at once. */
+  pipeline: { targetEventsPerSecond: number; seconds: number; backlogTrips: number; settleTimeoutMs: number };
   /** Offers per kind the bookings spread over, so one hot inventory row does not become the whole story. */
   offersPerKind: number;
   /** Short, so confirmed sagas close soon after their measurement instead of piling up in the worker. */
@@ -79,14 +81,15 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
   const plan: BenchPlan = quick
     ? {
         mode: 'quick',
-        concurrencies: [1, 16],
+        concurrencies: [8],
         systemWarmupMs: 3_000,
-        idleMs: 1_500,
+        idleMs: 1_000,
         warmupMs: 500,
         measureMs: 2_000,
         dbMeasureMs: 1_000,
         growth: { bookingLevels: [1_000, 10_000], concurrency: 8 },
         jetstream: { concurrencies: [1, 32], measureMs: 1_000 },
+        pipeline: { targetEventsPerSecond: 200, seconds: 3, backlogTrips: 150, settleTimeoutMs: 10_000 },
         offersPerKind: 50,
         cancellationWindow: '1 second',
         sagaSettleMs: 1_500,
@@ -104,6 +107,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         dbMeasureMs: 8_000,
         growth: { bookingLevels: [1_000, 10_000], concurrency: 32 },
         jetstream: { concurrencies: [1, 32, 128], measureMs: 5_000 },
+        pipeline: { targetEventsPerSecond: 200, seconds: 20, backlogTrips: 1_000, settleTimeoutMs: 60_000 },
         offersPerKind: 50,
         cancellationWindow: '1 second',
         sagaSettleMs: 1_500,

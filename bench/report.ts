@@ -4,6 +4,7 @@ import { formatProfileSummary } from './cpu-profile-summary.ts';
 import { type QueryPlan, scanNodes } from './hot-path-plans.ts';
 import type { Measurement } from './measure.ts';
 import type { ProcessCost } from './measured-processes.ts';
+import type { PipelineLag } from './outbox-pipeline.ts';
 import type { BenchResults } from './results.ts';
 import type { SagaHealth } from './saga-health.ts';
 import type { LatencySummary } from './stats.ts';
@@ -106,7 +107,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
         ]),
       ),
     );
-    if (!names.includes('relay')) out.push('relay: not measured yet (RELAY SLOT in bench/bench-environment.ts)');
+    if (!names.includes('relay')) out.push('relay, consumers: not running (no NATS server), so not in the table');
     const saga = cpuUnderTest(cost.sagaPer1000Bookings);
     const bare = cpuUnderTest(cost.barePer1000Workflows);
     out.push(
@@ -165,10 +166,32 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push(formatTable(['in flight', 'acks/s', 'p50/p95/p99 ms'], js.results.map((r) => [r.concurrency, rate(r), percentiles(r.latencyMs)])));
   } else out.push(`not measured: ${js?.reason ?? 'skipped'}`);
 
-  section('Outbox pipeline (commit -> NATS ack -> applied)');
+  section('Outbox pipeline: commit -> JetStream ack (relay) -> applied (read model), relay and consumers in their own processes');
   const pipeline = results.outboxPipeline;
   if (pipeline?.measured) {
-    out.push(`${num(pipeline.eventsPerSecond)} events/s; commit->ack p50 ${num(pipeline.commitToAckMs.p50)} p99 ${num(pipeline.commitToAckMs.p99)} ms; commit->applied p50 ${num(pipeline.commitToAppliedMs.p50)} p99 ${num(pipeline.commitToAppliedMs.p99)} ms`);
+    const lagRow = (label: string, rate: string, lag: PipelineLag) => [
+      label,
+      rate,
+      lag.events,
+      percentiles(lag.commitToAckMs),
+      percentiles(lag.commitToAppliedMs),
+      lag.unfinished,
+    ];
+    const rows = [];
+    if (pipeline.duringSagas) rows.push(lagRow('during the saga measurements', num(pipeline.duringSagas.eventsPerSecond), pipeline.duringSagas));
+    const fixed = pipeline.fixedRate;
+    rows.push(lagRow(`steady ${fixed.targetEventsPerSecond} events/s for ${num(fixed.seconds, 0)} s`, num(fixed.committedEventsPerSecond), fixed));
+    out.push(formatTable(['load', 'events/s', 'events', 'commit->ack p50/p95/p99 ms', 'commit->applied p50/p95/p99 ms', 'unfinished'], rows));
+    if (fixed.writeErrors) out.push(`!! the steady writer failed ${fixed.writeErrors} time(s): ${fixed.writeErrorSamples.join(' | ')}`);
+    const b = pipeline.backlog;
+    const rawAcks = js?.measured ? Math.max(...js.results.map((r) => r.throughputPerSecond)) : undefined;
+    out.push(
+      `backlog of ${b.events} events committed at once: relay ${num(b.relayEventsPerSecond, 0)} events/s (${num(b.relaySeconds)} s), ` +
+        `read model ${num(b.appliedEventsPerSecond, 0)} events/s (${num(b.appliedSeconds)} s)` +
+        (rawAcks ? `; raw JetStream publish+ack ${num(rawAcks, 0)}/s, relay/raw ${num((b.relayEventsPerSecond / rawAcks) * 100, 0)} %` : '') +
+        (b.unfinished ? `; !! ${b.unfinished} not published and applied in time` : ''),
+    );
+    out.push('target: p99 commit->ack under 50 ms at 200 events/s');
   } else out.push(`not measured: ${pipeline?.reason ?? 'skipped'}`);
 
   for (const profile of results.profiles ?? []) {
