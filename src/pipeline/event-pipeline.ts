@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -65,6 +66,8 @@ export function startEventPipeline(options: EventPipelineOptions) {
   const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
   const { signal } = stopping;
+  // Every lane of every consumer may wait on it at once (a retry's backoff): that is many listeners, not a leak.
+  setMaxListeners(consumers.length * 16 + 16, signal);
   const relays: OutboxRelay[] = [];
   let nc: NatsConnection | undefined;
 
