@@ -9,7 +9,7 @@ import { type OfferPool, pick, seedPendingBookings } from './seed.ts';
 export interface DatabaseCeiling {
   /** One reserve transaction per operation (lock booking, check step, take units, reservation, outbox, step record). */
   reserve: Measurement[];
-  /** A booking's four step transactions one after another (3 reserves + confirm): bookings/s with no Temporal. */
+  /** A booking's five step transactions one after another (3 reserves + charge + confirm): bookings/s with no Temporal. */
   bookingSteps: Measurement[];
 }
 
@@ -50,7 +50,7 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
       ceiling.bookingSteps.push(
         await measure(ctx, {
           kind: 'database',
-          label: `4 step txs     c=${concurrency}`,
+          label: `5 step txs     c=${concurrency}`,
           concurrency,
           warmupMs: Math.min(plan.warmupMs, 1_000),
           measureMs: plan.dbMeasureMs,
@@ -58,6 +58,7 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
             const bookingId = await bookings.next();
             const startedAt = performance.now();
             for (const kind of kinds) await activities[reserveActivity[kind]]({ bookingId, offerId: pick(env.offers[kind]), quantity: 1 });
+            await activities.chargePayment({ bookingId });
             await activities.recordBookingOutcome({ bookingId, status: 'CONFIRMED' });
             return performance.now() - startedAt;
           },

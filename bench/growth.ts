@@ -4,18 +4,40 @@ import { type MeasureContext, type Measurement, measure } from './measure.ts';
 import type { BenchPlan } from './options.ts';
 import { inspectSagaHistories } from './saga-health.ts';
 import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
-import { countBookings, resetBookings, seedConfirmedBookings } from './seed.ts';
+import { seedConfirmedBookings } from './seed-confirmed-bookings.ts';
+import { countBookings, resetBookings } from './seed.ts';
 
 export interface GrowthLevel {
   /** Bookings in the database when the measurement started (seeded history plus earlier measurements). */
   bookingsAtStart: number;
   seededSeconds: number;
+  /** The outbox and the consumers' inbox when the measurement started: they grow by 8 and 24 rows a booking. */
+  storage: EventStorage;
   saga: Measurement;
 }
 
+export interface EventStorage {
+  outboxRows: number;
+  /** pg_total_relation_size: the table, its TOAST and its indexes. */
+  outboxMiB: number;
+  inboxRows: number;
+  inboxMiB: number;
+}
+
+async function measureEventStorage(env: BenchEnvironment): Promise<EventStorage> {
+  const { rows } = await env.db.query<{ outbox_rows: number; outbox_bytes: string; inbox_rows: number; inbox_bytes: string }>(
+    `SELECT (SELECT count(*)::int FROM outbox_events) AS outbox_rows, pg_total_relation_size('outbox_events') AS outbox_bytes,
+            (SELECT count(*)::int FROM consumer_inbox) AS inbox_rows, pg_total_relation_size('consumer_inbox') AS inbox_bytes`,
+  );
+  const mib = (bytes: string) => Math.round((Number(bytes) / 2 ** 20) * 10) / 10;
+  const row = rows[0]!;
+  return { outboxRows: row.outbox_rows, outboxMiB: mib(row.outbox_bytes), inboxRows: row.inbox_rows, inboxMiB: mib(row.inbox_bytes) };
+}
+
 /**
- * The same saga measurement over a database that already holds ~1,000, then ~10,000 bookings with their reservations,
- * steps and outbox events. The booking tables are emptied first so the levels mean what they say.
+ * The same saga measurement over a database that already holds ~1,000, then ~10,000 bookings with everything they
+ * leave behind (reservations, steps, payments, outbox events, the consumers' inbox and read models). The booking
+ * tables are emptied first so the levels mean what they say.
  */
 export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, plan: BenchPlan): Promise<GrowthLevel[]> {
   const watcher = watchBookingOutcomes(env.db);
@@ -27,11 +49,12 @@ export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, 
       const existing = await countBookings(env.db);
       const seedStartedAt = performance.now();
       if (existing < target) {
-        ctx.progress.log(`  seeding ${target - existing} confirmed bookings (with reservations, saga steps, outbox events)`);
+        ctx.progress.log(`  seeding ${target - existing} confirmed bookings (with reservations, saga steps, payments, outbox events, consumer rows)`);
         await seedConfirmedBookings(env.db, target - existing, env.offers);
       }
       const seededSeconds = (performance.now() - seedStartedAt) / 1000;
       const bookingsAtStart = await countBookings(env.db);
+      const storage = await measureEventStorage(env);
       const confirmed = new RecentBookings();
       const saga = await measure(ctx, {
         kind: 'saga',
@@ -43,7 +66,7 @@ export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, 
         settleMs: plan.sagaSettleMs,
       });
       saga.sagaHealth = await inspectSagaHistories(env.temporal, confirmed.list());
-      levels.push({ bookingsAtStart, seededSeconds: Math.round(seededSeconds * 10) / 10, saga });
+      levels.push({ bookingsAtStart, seededSeconds: Math.round(seededSeconds * 10) / 10, storage, saga });
     }
   } finally {
     client.close();

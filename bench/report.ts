@@ -52,7 +52,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
 
   const engine = results.engine;
   if (engine) {
-    section('Saga vs bare workflow (4 no-op activities), same Temporal server: throughput and latency');
+    section('Saga vs bare workflow (5 no-op activities), same Temporal server: throughput and latency');
     out.push(
       formatTable(
         ['clients', 'tripsaga/s', 'bare/s', 'tripsaga/bare', 'tripsaga p50/p95/p99 ms', 'bare p50/p95/p99 ms'],
@@ -85,7 +85,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     section('Database ceiling: the real activity functions, no Temporal, same database');
     out.push(
       formatTable(
-        ['clients', 'reserve commits/s', 'reserve p50/p95/p99 ms', '4-step bookings/s', '4-step p50/p95/p99 ms'],
+        ['clients', 'reserve commits/s', 'reserve p50/p95/p99 ms', '5-step bookings/s', '5-step p50/p95/p99 ms'],
         ceiling.reserve.map((r, i) => [r.concurrency, rate(r), percentiles(r.latencyMs), ceiling.bookingSteps[i] ? rate(ceiling.bookingSteps[i]!) : '-', ceiling.bookingSteps[i] ? percentiles(ceiling.bookingSteps[i]!.latencyMs) : '-']),
       ),
     );
@@ -123,9 +123,12 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
       .map(([name]) => name);
     out.push(
       formatTable(
-        ['bookings', 'clients', 'tripsaga/s', 'p50/p95/p99 ms', 'retries, WFT timeouts', ...processes.map((p) => `${p} RSS MiB`)],
+        ['bookings', 'outbox rows', 'outbox MiB', 'inbox MiB', 'clients', 'tripsaga/s', 'p50/p95/p99 ms', 'retries, WFT timeouts', ...processes.map((p) => `${p} RSS MiB`)],
         results.growth.map((g) => [
           g.bookingsAtStart,
+          g.storage?.outboxRows ?? '-',
+          num(g.storage?.outboxMiB),
+          num(g.storage?.inboxMiB),
           g.saga.concurrency,
           rate(g.saga),
           percentiles(g.saga.latencyMs),
@@ -152,6 +155,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
         .map(([origin, n]) => `${origin} ${n}`)
         .join(', ')}; one booking's happy path: ${plans.statementsPerBooking}`,
     );
+    for (const part of plans.notCaptured ?? []) out.push(`not captured: ${part}`);
     const seqScans = plans.queries.filter((q) => q.verdict === 'seq scan');
     out.push(seqScans.length ? `!! ${seqScans.length} statement(s) scan a table sequentially with no index to use` : 'every statement that reads has an index to use');
     if (plans.queries.some((q) => q.verdict === 'small table')) {

@@ -46,7 +46,7 @@ export function createBookingClient(apiUrl: string, maxSockets: number) {
 
 export type BookingClient = ReturnType<typeof createBookingClient>;
 
-/** A trip with all three steps, so the saga runs 3 reserves + 1 confirm, spread over the offer pool. */
+/** A trip with all three steps, so the saga runs 3 reserves + charge + confirm, spread over the offer pool. */
 export function benchTrip(offers: OfferPool): BookingRequest {
   const n = randomUUID().slice(0, 8);
   return {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { eventCatalog } from '../src/events/catalog.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 
 /**
@@ -33,110 +34,65 @@ export function pick<T>(items: readonly T[]): T {
 }
 
 /**
- * Bookings accepted and with their saga marked started, nothing reserved yet: what a reserve step finds.
+ * Bookings accepted and with their saga marked started, nothing reserved yet: what a reserve step finds. Like the API,
+ * each comes with its two acceptance events (booking.requested, booking.status-changed: sequence 1 and 2, not yet
+ * published), so the steps' events continue the booking's sequence at 3 and the consumers see a whole booking.
  * `workflow_started_at` is set so the worker's saga starter leaves them alone.
  */
 export async function seedPendingBookings(db: pg.Pool, count: number, offers: OfferPool): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO bookings (id, status, traveler_name, traveler_email, request, workflow_started_at, created_at, updated_at)
-     SELECT 'bk_' || gen_random_uuid(), 'PENDING', 'Bench Traveler', 'bench+' || g || '@example.com',
-            jsonb_build_object(
-              'traveler', jsonb_build_object('name', 'Bench Traveler', 'email', 'bench+' || g || '@example.com'),
-              'flight', jsonb_build_object('offerId', ($2::text[])[1 + g % cardinality($2::text[])], 'seats', 1),
-              'hotel', jsonb_build_object('offerId', ($3::text[])[1 + g % cardinality($3::text[])], 'rooms', 1),
-              'car', jsonb_build_object('offerId', ($4::text[])[1 + g % cardinality($4::text[])])),
-            now(), now(), now()
-     FROM generate_series(1, $1) AS g
-     RETURNING id`,
-    [count, offers.flight, offers.hotel, offers.car],
+    `WITH accepted AS (
+       INSERT INTO bookings (id, status, traveler_name, traveler_email, request, workflow_started_at, created_at, updated_at)
+       SELECT 'bk_' || gen_random_uuid(), 'PENDING', 'Bench Traveler', 'bench+' || g || '@example.com',
+              jsonb_build_object(
+                'traveler', jsonb_build_object('name', 'Bench Traveler', 'email', 'bench+' || g || '@example.com'),
+                'flight', jsonb_build_object('offerId', ($2::text[])[1 + g % cardinality($2::text[])], 'seats', 1),
+                'hotel', jsonb_build_object('offerId', ($3::text[])[1 + g % cardinality($3::text[])], 'rooms', 1),
+                'car', jsonb_build_object('offerId', ($4::text[])[1 + g % cardinality($4::text[])])),
+              now(), now(), now()
+       FROM generate_series(1, $1) AS g
+       RETURNING id, traveler_name, traveler_email, request, created_at
+     ), events AS (
+       INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
+       SELECT gen_random_uuid(), 'booking', a.id, e.sequence, e.type, e.schema_version,
+              CASE e.sequence
+                WHEN 1 THEN jsonb_build_object('bookingId', a.id,
+                              'traveler', jsonb_build_object('name', a.traveler_name, 'email', a.traveler_email),
+                              'trip', jsonb_build_object(
+                                'flight', jsonb_build_object('offerId', a.request->'flight'->'offerId', 'quantity', 1),
+                                'hotel', jsonb_build_object('offerId', a.request->'hotel'->'offerId', 'quantity', 1),
+                                'car', jsonb_build_object('offerId', a.request->'car'->'offerId', 'quantity', 1)))
+                ELSE jsonb_build_object('bookingId', a.id)
+              END,
+              a.created_at
+       FROM accepted a
+       CROSS JOIN (VALUES (1, $5, $6::int), (2, $7, $8::int)) AS e(sequence, type, schema_version)
+       ORDER BY a.id, e.sequence -- positions in sequence order, as the relay expects of a booking's events
+     )
+     SELECT id FROM accepted`,
+    [
+      count,
+      offers.flight,
+      offers.hotel,
+      offers.car,
+      EventType.bookingRequested,
+      eventCatalog[EventType.bookingRequested].latestVersion,
+      EventType.bookingStatusChanged,
+      eventCatalog[EventType.bookingStatusChanged].latestVersion,
+    ],
   );
   return rows.map((r) => r.id);
 }
 
 /**
- * Confirmed bookings with everything a confirmed saga leaves behind: the idempotency key, three reservations (units
- * taken from the offers), four saga steps, five outbox events (already published, as the relay leaves them).
- * Spread over the past 30 days, so time-ordered indexes see a realistic spread.
+ * Empties every table a booking leaves rows in (the write side, the outbox, and what the consumers built from it) and
+ * gives the units back, keeping the offers: the start of the growth series.
  */
-export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: OfferPool): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
-      `CREATE TEMP TABLE seed_plan ON COMMIT DROP AS
-       SELECT 'bk_' || gen_random_uuid() AS id, g,
-              'seed+' || g || '-' || substr(md5(random()::text), 1, 8) || '@example.com' AS email,
-              ($2::uuid[])[1 + g % cardinality($2::uuid[])] AS flight,
-              ($3::uuid[])[1 + g % cardinality($3::uuid[])] AS hotel,
-              ($4::uuid[])[1 + g % cardinality($4::uuid[])] AS car,
-              now() - random() * interval '30 days' AS at
-       FROM generate_series(1, $1) AS g`,
-      [count, offers.flight, offers.hotel, offers.car],
-    );
-    await client.query(
-      `INSERT INTO bookings (id, status, traveler_name, traveler_email, request, workflow_started_at, created_at, updated_at)
-       SELECT id, 'CONFIRMED', 'Seed Traveler ' || g, email,
-              jsonb_build_object(
-                'traveler', jsonb_build_object('name', 'Seed Traveler ' || g, 'email', email),
-                'flight', jsonb_build_object('offerId', flight, 'seats', 1),
-                'hotel', jsonb_build_object('offerId', hotel, 'rooms', 1),
-                'car', jsonb_build_object('offerId', car)),
-              at, at, at + interval '400 milliseconds'
-       FROM seed_plan`,
-    );
-    await client.query(
-      `INSERT INTO api_idempotency_keys (key, request_hash, booking_id, created_at)
-       SELECT 'seed-' || id, md5(id), id, at FROM seed_plan`,
-    );
-    await client.query(
-      `INSERT INTO reservations (id, booking_id, kind, offer_id, quantity, amount, currency, status, created_at)
-       SELECT gen_random_uuid(), p.id, k.kind::"OfferKind", k.offer_id, 1, 10000, 'EUR', 'RESERVED', p.at + k.step * interval '100 milliseconds'
-       FROM seed_plan p
-       CROSS JOIN LATERAL (VALUES ('flight', p.flight, 1), ('hotel', p.hotel, 2), ('car', p.car, 3)) AS k(kind, offer_id, step)`,
-    );
-    await client.query(
-      `UPDATE offers o SET available = o.available - t.taken
-       FROM (SELECT offer_id, count(*)::int AS taken FROM reservations r JOIN seed_plan p ON p.id = r.booking_id GROUP BY offer_id) t
-       WHERE o.id = t.offer_id`,
-    );
-    await client.query(
-      `INSERT INTO saga_steps (idempotency_key, booking_id, step, result, created_at)
-       SELECT p.id || ':' || s.step, p.id, s.step,
-              CASE WHEN s.step = 'outcome-confirmed'
-                   THEN jsonb_build_object('bookingId', p.id, 'status', 'CONFIRMED')
-                   ELSE jsonb_build_object('reservationId', gen_random_uuid(), 'kind', s.kind, 'offerId', s.offer_id,
-                          'offerName', initcap(s.kind), 'quantity', 1, 'amount', 10000, 'currency', 'EUR') END,
-              p.at + s.n * interval '100 milliseconds'
-       FROM seed_plan p
-       CROSS JOIN LATERAL (VALUES ('reserve-flight', 'flight', p.flight, 1), ('reserve-hotel', 'hotel', p.hotel, 2),
-                                  ('reserve-car', 'car', p.car, 3), ('outcome-confirmed', NULL, NULL, 4)) AS s(step, kind, offer_id, n)`,
-    );
-    await client.query(
-      `INSERT INTO outbox_events (id, aggregate_type, aggregate_id, type, schema_version, data, occurred_at, published_at)
-       SELECT gen_random_uuid(), 'booking', p.id, e.type, 1,
-              jsonb_build_object('bookingId', p.id, 'kind', e.kind, 'offerId', e.offer_id, 'quantity', 1, 'amount', 10000, 'currency', 'EUR',
-                                 'traveler', jsonb_build_object('name', 'Seed Traveler ' || p.g, 'email', p.email)),
-              p.at + e.n * interval '100 milliseconds', p.at + e.n * interval '100 milliseconds' + interval '20 milliseconds'
-       FROM seed_plan p
-       CROSS JOIN LATERAL (VALUES ($1, NULL, NULL::uuid, 0), ($2, 'flight', p.flight, 1), ($3, 'hotel', p.hotel, 2),
-                                  ($4, 'car', p.car, 3), ($5, NULL, NULL, 4)) AS e(type, kind, offer_id, n)
-       ORDER BY p.at, e.n`,
-      [EventType.bookingRequested, EventType.flightReserved, EventType.hotelReserved, EventType.carReserved, EventType.bookingConfirmed],
-    );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
-  // Fresh statistics, as autovacuum would have them on a database that grew slowly.
-  await db.query('ANALYZE bookings, api_idempotency_keys, reservations, saga_steps, outbox_events, offers');
-}
-
-/** Empties every booking table and gives the units back, keeping the offers: the start of the growth series. */
 export async function resetBookings(db: pg.Pool): Promise<void> {
-  await db.query('TRUNCATE bookings, api_idempotency_keys, reservations, saga_steps, outbox_events');
+  await db.query(
+    `TRUNCATE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events,
+              consumer_inbox, consumer_log_positions, trip_summaries, outgoing_emails, trip_notifications`,
+  );
   await db.query('UPDATE offers SET available = capacity');
 }
 

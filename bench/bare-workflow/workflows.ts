@@ -3,8 +3,8 @@ import type { createNoopActivities } from './activities.ts';
 
 const { noop } = proxyActivities<ReturnType<typeof createNoopActivities>>({ startToCloseTimeout: '10 seconds' });
 
-/** The same number of activities the saga runs on its happy path (3 reserves + 1 confirm), each doing nothing. */
-export const bareActivityCount = 4;
+/** The same number of activities the saga runs on its happy path (3 reserves + charge + confirm), each doing nothing. */
+export const bareActivityCount = 5;
 
 /** The engine's own ceiling: a workflow that costs only what Temporal itself costs. */
 export async function bareWorkflow(): Promise<void> {
