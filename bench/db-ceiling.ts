@@ -71,8 +71,12 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
   return ceiling;
 }
 
-/** Fresh PENDING bookings, seeded in batches ahead of demand, so no measured operation waits on seeding for long. */
-function bookingSupply(env: BenchEnvironment, offers: OfferPool, batch = 2_000) {
+/**
+ * Fresh PENDING bookings, seeded in batches ahead of demand, so no measured operation waits on seeding for long.
+ * Batches stay small: each booking brings the two events the API writes, which the pipeline then publishes and applies
+ * while the measurement runs, as it would for the bookings the measurement really uses.
+ */
+function bookingSupply(env: BenchEnvironment, offers: OfferPool, batch = 500) {
   const ready: string[] = [];
   let refilling: Promise<void> | undefined;
 

@@ -5,6 +5,7 @@ import type { BenchPlan } from './options.ts';
 import { inspectSagaHistories } from './saga-health.ts';
 import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
 import { seedConfirmedBookings } from './seed-confirmed-bookings.ts';
+import { waitForPipelineIdle } from './pipeline-idle.ts';
 import { countBookings, resetBookings } from './seed.ts';
 
 export interface GrowthLevel {
@@ -44,6 +45,7 @@ export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, 
   const client = createBookingClient(env.apiUrl, plan.growth.concurrency);
   const levels: GrowthLevel[] = [];
   try {
+    await waitForPipelineIdle(env, ctx.progress, plan.pipeline.settleTimeoutMs);
     await resetBookings(env.db);
     for (const target of plan.growth.bookingLevels) {
       const existing = await countBookings(env.db);

@@ -12,7 +12,7 @@ import { describeMachine, describeVersions } from './machine-info.ts';
 import type { MeasureContext, Measurement } from './measure.ts';
 import { measureIdleCpu, peakMemoryMiB, round, snapshotUsage, sumCosts } from './measured-processes.ts';
 import { type BenchPlan, UsageError, parseBenchArgs, usage } from './options.ts';
-import { measureOutboxPipeline } from './outbox-pipeline.ts';
+import { type SagaEventLag, measureOutboxPipeline, measureSagaEventLag } from './outbox-pipeline.ts';
 import { createProgress } from './progress.ts';
 import { formatSummary, writeResults } from './report.ts';
 import type { BenchResults } from './results.ts';
@@ -91,11 +91,11 @@ try {
   loadStartedAtMicros = Number(process.hrtime.bigint() / 1000n);
   progress.log(`measuring idle CPU for ${plan.idleMs / 1000} s`);
   results.idleCpuPercent = await measureIdleCpu(env.measured, plan.idleMs);
-  let sagaWindow: { from: Date; to: Date } | undefined;
+  let sagaEventLag: SagaEventLag | undefined;
   await step('saga vs bare workflow', async () => {
     const from = new Date();
     results.engine = await compareWithBareEngine(ctx, env, plan);
-    sagaWindow = { from, to: new Date() };
+    sagaEventLag = await measureSagaEventLag(env, { from, to: new Date() }, plan.pipeline.settleTimeoutMs);
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);
@@ -110,7 +110,7 @@ try {
     results.jetstream = await measureJetStreamPublish(ctx, plan);
   });
   await step('outbox pipeline', async () => {
-    results.outboxPipeline = await measureOutboxPipeline(ctx, env, plan, sagaWindow);
+    results.outboxPipeline = await measureOutboxPipeline(ctx, env, plan, sagaEventLag);
   });
 
   const perOperation = (measurements: readonly Measurement[]) => sumCosts(measurements.map((m) => ({ costs: m.costs, operations: m.totalCompleted })));

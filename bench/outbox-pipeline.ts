@@ -6,6 +6,7 @@ import { watchBookingOutcomes } from './confirmation-watcher.ts';
 import type { MeasureContext } from './measure.ts';
 import type { BenchPlan } from './options.ts';
 import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
+import { waitForPipelineIdle } from './pipeline-idle.ts';
 import { type SyntheticTrips, loadTripTemplate } from './synthetic-trips.ts';
 import { type LatencySummary, summarizeLatencies } from './stats.ts';
 
@@ -28,7 +29,7 @@ export type OutboxPipelineResult =
   | {
       measured: true;
       /** The events the saga measurements produced, at the rate the sagas ran. */
-      duringSagas?: PipelineLag & { eventsPerSecond: number };
+      duringSagas?: SagaEventLag;
       /** Events committed at a steady rate by the driver, shaped and ordered as a confirmed trip's. */
       fixedRate: PipelineLag & { targetEventsPerSecond: number; committedEventsPerSecond: number; seconds: number; writeErrors: number; writeErrorSamples: string[] };
       /** A backlog committed in one transaction: how fast the relay empties it, and the read model catches up. */
@@ -47,11 +48,11 @@ export async function measureOutboxPipeline(
   ctx: MeasureContext,
   env: BenchEnvironment,
   plan: BenchPlan,
-  sagaWindow?: { from: Date; to: Date },
+  duringSagas?: SagaEventLag,
 ): Promise<OutboxPipelineResult> {
   if ('skipped' in env.pipeline) return { measured: false, reason: env.pipeline.skipped };
-  const duringSagas = sagaWindow ? await lagOfSagaEvents(env.db, sagaWindow, plan.pipeline.settleTimeoutMs) : undefined;
 
+  await waitForPipelineIdle(env, ctx.progress, plan.pipeline.settleTimeoutMs);
   const template = await loadTripTemplate(env.db, await bookOneTrip(env));
   const trips: SyntheticTrips = template.trips(env.databaseUrl);
   try {
@@ -108,7 +109,14 @@ async function bookOneTrip(env: BenchEnvironment): Promise<string> {
   }
 }
 
-async function lagOfSagaEvents(db: pg.Pool, window: { from: Date; to: Date }, timeoutMs: number) {
+export type SagaEventLag = PipelineLag & { eventsPerSecond: number };
+
+/**
+ * The lag of the events the saga measurements produced. Read right after them: a later step empties the booking tables.
+ */
+export async function measureSagaEventLag(env: BenchEnvironment, window: { from: Date; to: Date }, timeoutMs: number): Promise<SagaEventLag | undefined> {
+  if ('skipped' in env.pipeline) return undefined;
+  const { db } = env;
   const { rows } = await db.query<{ id: string }>('SELECT DISTINCT aggregate_id AS id FROM outbox_events WHERE occurred_at BETWEEN $1 AND $2', [window.from, window.to]);
   const bookingIds = rows.map((r) => r.id);
   const lag = await waitForLag(db, { bookingIds, from: window.from, to: window.to, timeoutMs });
