@@ -1,64 +1,51 @@
-import { type Db, isUniqueViolation, type Tx, transactionOptions } from '../db/prisma.ts';
+import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { DecodedEvent, Envelope, UnknownEvent } from './decode-event.ts';
 import { type EventConsumer, handlerFor } from './event-consumer.ts';
+import { EventOutOfOrder } from './event-order.ts';
+import { type InboxEntry, inboxPosition, takePlace } from './inbox-place.ts';
+import { isUniqueViolationAnywhere } from './unique-violation.ts';
+
+export { EventOutOfOrder, LateEvent } from './event-order.ts';
 
 export type ApplyOutcome = 'applied' | 'skipped' | 'duplicate';
-
-/** The booking's previous event has not been settled by this consumer yet: deliver this one again later. */
-export class EventOutOfOrder extends Error {
-  override readonly name = 'EventOutOfOrder';
-  constructor(
-    readonly bookingId: string,
-    readonly expected: number,
-    readonly got: number,
-  ) {
-    super(`booking ${bookingId}: event ${got} arrived before event ${expected}`);
-  }
-}
-
-/** An event older than ones already settled for its booking (they were settled without it): it can never apply. */
-export class LateEvent extends Error {
-  override readonly name = 'LateEvent';
-}
 
 /**
  * Applies one event exactly once, in its booking's order: in one transaction, the inbox row (consumer, event id)
  * and the handler's effect. The inbox tells a redelivered event (already there: nothing changes) and the event's
  * place (only the booking's next event number is applied; a later one waits for the ones before it).
+ *
+ * Most events have no handler in a given consumer: their inbox row is the whole effect, so it is one autocommitted
+ * statement, with no transaction around it.
  */
 export async function applyEvent(prisma: Db, consumer: EventConsumer, event: DecodedEvent | UnknownEvent): Promise<ApplyOutcome> {
   const handler = 'unknownType' in event ? undefined : handlerFor(consumer, event.type);
+  const entry: InboxEntry = {
+    consumer: consumer.name,
+    eventId: event.id,
+    bookingId: event.bookingId,
+    sequence: event.sequence,
+    type: event.type,
+    outcome: handler ? 'applied' : 'skipped',
+  };
   let loaded: unknown;
   if (handler && consumer.load) {
-    // Outside any transaction (see EventConsumer.load). A settled event needs nothing loaded; the transaction below
-    // checks again, so a delivery racing this one still changes nothing.
-    if ((await prisma.consumerInboxEvent.count({ where: { consumer: consumer.name, eventId: event.id } })) > 0) return 'duplicate';
+    // Outside any transaction (see EventConsumer.load), and only for an event that can apply now: loading may call
+    // another service. The transaction below checks again, so a delivery racing this one still changes nothing.
+    const position = await inboxPosition(prisma, entry);
+    if (position.settled) return 'duplicate';
+    if (event.sequence > position.lastSequence + 1) throw new EventOutOfOrder(event.bookingId, position.lastSequence + 1, event.sequence);
     loaded = await consumer.load(event as DecodedEvent);
   }
   try {
+    if (!handler) return (await takePlace(prisma, entry)) === 'claimed' ? 'skipped' : 'duplicate';
     return await prisma.$transaction(async (tx) => {
-      if (await alreadySettled(tx, consumer.name, event.id)) return 'duplicate';
-      const expected = (await lastSettledSequence(tx, consumer.name, event.bookingId)) + 1;
-      if (event.sequence > expected) throw new EventOutOfOrder(event.bookingId, expected, event.sequence);
-      if (event.sequence < expected) {
-        throw new LateEvent(`booking ${event.bookingId}: event ${event.sequence} came after later events were settled without it`);
-      }
       // The row goes in first: a second delivery of this event running at the same time waits on it, then fails.
-      await tx.consumerInboxEvent.create({
-        data: {
-          consumer: consumer.name,
-          eventId: event.id,
-          bookingId: event.bookingId,
-          sequence: event.sequence,
-          type: event.type,
-          outcome: handler ? 'applied' : 'skipped',
-        },
-      });
-      if (handler) await handler(tx, event as DecodedEvent, loaded);
-      return handler ? 'applied' : 'skipped';
+      if ((await takePlace(tx, entry)) === 'duplicate') return 'duplicate';
+      await handler(tx, event as DecodedEvent, loaded);
+      return 'applied';
     }, transactionOptions);
   } catch (error) {
-    if (isUniqueViolation(error)) return 'duplicate'; // the same event, settled by a concurrent delivery
+    if (isUniqueViolationAnywhere(error)) return 'duplicate'; // the same event, settled by a concurrent delivery
     throw error;
   }
 }
@@ -83,17 +70,4 @@ export async function recordDeadLetter(prisma: Db, consumer: EventConsumer, enve
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
-}
-
-async function alreadySettled(tx: Tx, consumer: string, eventId: string): Promise<boolean> {
-  return (await tx.consumerInboxEvent.count({ where: { consumer, eventId } })) > 0;
-}
-
-async function lastSettledSequence(tx: Tx, consumer: string, bookingId: string): Promise<number> {
-  const last = await tx.consumerInboxEvent.findFirst({
-    where: { consumer, bookingId },
-    orderBy: { sequence: 'desc' },
-    select: { sequence: true },
-  });
-  return last?.sequence ?? 0;
 }
