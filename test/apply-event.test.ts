@@ -6,7 +6,6 @@ import { inject } from 'vitest';
 import { applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from '../src/consumers/apply-event.ts';
 import type { DecodedEvent } from '../src/consumers/decode-event.ts';
 import type { EventConsumer } from '../src/consumers/event-consumer.ts';
-import { isUniqueViolationAnywhere } from '../src/consumers/unique-violation.ts';
 import { isUniqueViolation, PrismaClient } from '../src/db/prisma.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
@@ -205,18 +204,19 @@ describe('applyEvent: a concurrent delivery in another session', () => {
     });
   }
 
-  it('unique violations from raw SQL need isUniqueViolationAnywhere: the shared helper sees only model queries', async () => {
+  it('isUniqueViolation recognises a unique violation from raw SQL (P2010) as well as from a model query (P2002)', async () => {
     const id = randomUUID();
     await insertRow(id, 1);
     const error = await prisma.$executeRaw`
       INSERT INTO consumer_inbox (consumer, event_id, booking_id, sequence, type, outcome)
       VALUES (${consumerName}, ${id}::uuid, ${bookingId}, 1, 'x', 'applied')`.catch((e: unknown) => e);
-    expect(isUniqueViolation(error)).toBe(false);
-    expect(isUniqueViolationAnywhere(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'P2010' });
+    expect(isUniqueViolation(error)).toBe(true);
     const modelError = await prisma.consumerInboxEvent
       .create({ data: { consumer: consumerName, eventId: id, bookingId, sequence: 1, type: 'x', outcome: 'applied' } })
       .catch((e: unknown) => e);
-    expect(isUniqueViolationAnywhere(modelError)).toBe(true);
-    expect(isUniqueViolationAnywhere(new Error('duplicate key value violates unique constraint'))).toBe(false);
+    expect(modelError).toMatchObject({ code: 'P2002' });
+    expect(isUniqueViolation(modelError)).toBe(true);
+    expect(isUniqueViolation(new Error('duplicate key value violates unique constraint'))).toBe(false);
   });
 });

@@ -3,7 +3,6 @@ import type { DecodedEvent, Envelope, UnknownEvent } from './decode-event.ts';
 import { type EventConsumer, handlerFor } from './event-consumer.ts';
 import { EventOutOfOrder } from './event-order.ts';
 import { type InboxEntry, inboxPosition, takePlace } from './inbox-place.ts';
-import { isUniqueViolationAnywhere } from './unique-violation.ts';
 
 export { EventOutOfOrder, LateEvent } from './event-order.ts';
 
@@ -45,7 +44,7 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Dec
       return 'applied';
     }, transactionOptions);
   } catch (error) {
-    if (isUniqueViolationAnywhere(error)) return 'duplicate'; // the same event, settled by a concurrent delivery
+    if (isUniqueViolation(error)) return 'duplicate'; // the same event, settled by a concurrent delivery
     throw error;
   }
 }
