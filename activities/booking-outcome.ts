@@ -1,6 +1,6 @@
 import type { Db } from '../src/db/prisma.ts';
 import { tripTotal } from '../src/events/schemas/booking-outcome.ts';
-import { appendOutboxEvent } from '../src/outbox/append-event.ts';
+import { appendOutboxEvents } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import type { Clock } from './clock.ts';
 import { businessFailure } from './errors.ts';
@@ -51,15 +51,15 @@ export async function recordBookingOutcome(
       })),
     };
     // Both styles, side by side: the full state for consumers that must not call back, the id for those that do.
+    const statusChanged = { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now } as const;
     if (status === 'CONFIRMED') {
       const data = { ...settled, status, total: tripTotal(settled.reservations) };
-      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingConfirmed, data, occurredAt: now });
+      await appendOutboxEvents(tx, [{ bookingId, type: EventType.bookingConfirmed, data, occurredAt: now }, statusChanged]);
     } else if (status === 'COMPENSATED') {
-      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingCompensated, data: { ...settled, status }, occurredAt: now });
+      await appendOutboxEvents(tx, [{ bookingId, type: EventType.bookingCompensated, data: { ...settled, status }, occurredAt: now }, statusChanged]);
     } else {
-      await appendOutboxEvent(tx, { bookingId, type: EventType.bookingCancelled, data: { ...settled, status }, occurredAt: now });
+      await appendOutboxEvents(tx, [{ bookingId, type: EventType.bookingCancelled, data: { ...settled, status }, occurredAt: now }, statusChanged]);
     }
-    await appendOutboxEvent(tx, { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now });
     return { bookingId, status };
   });
 }

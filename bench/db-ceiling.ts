@@ -76,7 +76,7 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
  * Batches stay small: each booking brings the two events the API writes, which the pipeline then publishes and applies
  * while the measurement runs, as it would for the bookings the measurement really uses.
  */
-function bookingSupply(env: BenchEnvironment, offers: OfferPool, batch = 500) {
+function bookingSupply(env: BenchEnvironment, offers: OfferPool, batch = 200) {
   const ready: string[] = [];
   let refilling: Promise<void> | undefined;
 

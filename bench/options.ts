@@ -88,7 +88,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         measureMs: 2_000,
         dbMeasureMs: 1_000,
         growth: { bookingLevels: [1_000, 3_000], concurrency: 8 },
-        jetstream: { concurrencies: [1, 32], measureMs: 1_000 },
+        jetstream: { concurrencies: [32], measureMs: 1_000 },
         pipeline: { targetEventsPerSecond: 200, seconds: 2, backlogTrips: 100, settleTimeoutMs: 5_000 },
         offersPerKind: 50,
         cancellationWindow: '1 second',

@@ -11,7 +11,7 @@ import type { bookTrip } from '../../workflows/book-trip.ts';
 import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { EventData } from '../events/catalog.ts';
-import { appendOutboxEvent } from '../outbox/append-event.ts';
+import { appendOutboxEvents } from '../outbox/append-event.ts';
 import { EventType } from '../outbox/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
@@ -97,8 +97,10 @@ export function createBookingService(deps: BookingServiceDependencies) {
             },
           });
           if (idempotencyKey) await tx.apiIdempotencyKey.create({ data: { key: idempotencyKey, requestHash, bookingId, createdAt: now } });
-          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingRequested, data: requestedEvent(bookingId, request), occurredAt: now });
-          await appendOutboxEvent(tx, { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now });
+          await appendOutboxEvents(tx, [
+            { bookingId, type: EventType.bookingRequested, data: requestedEvent(bookingId, request), occurredAt: now },
+            { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now },
+          ]);
           return created;
         }, transactionOptions);
       } catch (error) {

@@ -1,4 +1,4 @@
-import type { Prisma, Tx } from '../db/prisma.ts';
+import type { Tx } from '../db/prisma.ts';
 import { type EventData, eventCatalog } from '../events/catalog.ts';
 import type { EventType } from './event-types.ts';
 
@@ -10,6 +10,9 @@ export interface NewOutboxEvent<T extends EventType> {
   occurredAt: Date;
 }
 
+/** Any one event, whatever its type: a list may mix types. */
+export type AnyNewOutboxEvent = { [T in EventType]: NewOutboxEvent<T> }[EventType];
+
 /**
  * Must be called with the transaction that makes the change the event announces: both commit or neither does.
  * The data is checked against the newest schema of its type and stored with that version, so nothing that breaks
@@ -19,23 +22,32 @@ export interface NewOutboxEvent<T extends EventType> {
  * that is what makes the booking's events one sequence, numbered 1, 2, 3... in commit order. A writer that forgot the
  * lock would collide on the unique (booking, sequence) index and fail, rather than publish events out of order.
  */
-export async function appendOutboxEvent<T extends EventType>(tx: Tx, event: NewOutboxEvent<T>) {
-  const definition = eventCatalog[event.type];
-  const data = definition.latestSchema.parse(event.data) as Prisma.InputJsonObject;
-  const last = await tx.outboxEvent.findFirst({
-    where: { aggregateId: event.bookingId },
-    orderBy: { sequence: 'desc' },
-    select: { sequence: true },
-  });
-  return tx.outboxEvent.create({
-    data: {
-      aggregateType: 'booking',
-      aggregateId: event.bookingId,
-      sequence: (last?.sequence ?? 0) + 1,
+export async function appendOutboxEvent<T extends EventType>(tx: Tx, event: NewOutboxEvent<T>): Promise<void> {
+  await appendOutboxEvents(tx, [event as AnyNewOutboxEvent]);
+}
+
+/**
+ * Several events of one booking, numbered in the order given, in one statement: the next sequence number is read
+ * and the rows written by the same INSERT, one round trip each time a step announces something (same rules as above).
+ */
+export async function appendOutboxEvents(tx: Tx, events: readonly AnyNewOutboxEvent[]): Promise<void> {
+  const bookingId = events[0]?.bookingId;
+  if (bookingId === undefined) return;
+  const rows = events.map((event, index) => {
+    if (event.bookingId !== bookingId) throw new Error(`appendOutboxEvents takes the events of one booking: ${event.bookingId} is not ${bookingId}`);
+    const definition = eventCatalog[event.type];
+    return {
+      n: index + 1,
       type: event.type,
-      schemaVersion: definition.latestVersion,
-      data,
-      occurredAt: event.occurredAt,
-    },
+      schema_version: definition.latestVersion,
+      data: definition.latestSchema.parse(event.data),
+      occurred_at: event.occurredAt.toISOString(),
+    };
   });
+  await tx.$executeRaw`
+    INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
+    SELECT gen_random_uuid(), 'booking', ${bookingId}, last.sequence + e.n, e.type, e.schema_version, e.data, e.occurred_at
+    FROM (SELECT coalesce(max(sequence), 0) AS sequence FROM outbox_events WHERE aggregate_id = ${bookingId}) AS last
+    CROSS JOIN jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(n int, type text, schema_version int, data jsonb, occurred_at timestamptz)
+    ORDER BY e.n`;
 }
