@@ -39,6 +39,11 @@ export interface BenchEnvironment {
    * is not running (no NATS server answered): the sagas then run without it and the pipeline figures say so.
    */
   pipeline: { natsUrl: string; topology: NatsTopology } | { skipped: string };
+  /**
+   * Holds the relay and the consumers still (SIGSTOP) until the returned function resumes them: for a measurement of
+   * the database alone. Their events wait in the outbox and on the stream meanwhile.
+   */
+  pausePipeline(): () => void;
   /** Every process whose CPU and memory the benchmark reads. */
   measured: MeasuredProcess[];
   /** The child processes' output; kept when something fails, so the error can point at it. */
@@ -159,6 +164,13 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       sagaTaskQueue,
       bareTaskQueue,
       pipeline,
+      pausePipeline: () => {
+        const pipelineProcesses = children.filter((child) => child.name === 'relay' || child.name === 'consumers');
+        for (const child of pipelineProcesses) child.pause();
+        return () => {
+          for (const child of pipelineProcesses) child.resume();
+        };
+      },
       measured,
       logDir,
       stop,

@@ -25,6 +25,9 @@ export interface RunningProcess {
   readyAfterMs: number;
   /** SIGTERM, as an orchestrator would send it; SIGKILL if the process has not exited in time. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the process keeps its connections and state, and takes no CPU in between. */
+  pause(): void;
+  resume(): void;
 }
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -70,7 +73,10 @@ export async function startNodeProcess(options: NodeProcessOptions): Promise<Run
     pid: child.pid,
     logPath,
     readyAfterMs: performance.now() - spawnedAt,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
+      child.kill('SIGCONT'); // a paused process would not see the SIGTERM until then
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timedOut = await Promise.race([exited.then(() => false), sleep(20_000).then(() => true)]);

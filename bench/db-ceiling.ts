@@ -26,6 +26,9 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
   const activities = createActivities({ prisma: database.prisma });
   const bookings = bookingSupply(env, env.offers);
   const ceiling: DatabaseCeiling = { reserve: [], bookingSteps: [] };
+  // The transactions alone: the relay and the consumers would otherwise take CPU from them on this machine. Their
+  // events wait, and are worked off before the next step empties the tables.
+  const resumePipeline = env.pausePipeline();
   try {
     for (const concurrency of plan.concurrencies) {
       ceiling.reserve.push(
@@ -66,6 +69,7 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
       );
     }
   } finally {
+    resumePipeline();
     await database.close();
   }
   return ceiling;
