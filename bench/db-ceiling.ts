@@ -4,7 +4,7 @@ import { openDatabase } from '../src/db/open-database.ts';
 import type { BenchEnvironment } from './bench-environment.ts';
 import { type MeasureContext, type Measurement, measure } from './measure.ts';
 import type { BenchPlan } from './options.ts';
-import { type OfferPool, pick, seedPendingBookings } from './seed.ts';
+import { type OfferPool, deleteBookings, pick, seedPendingBookings } from './seed.ts';
 
 export interface DatabaseCeiling {
   /** One reserve transaction per operation (lock booking, check step, take units, reservation, outbox, step record). */
@@ -26,8 +26,7 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
   const activities = createActivities({ prisma: database.prisma });
   const bookings = bookingSupply(env, env.offers);
   const ceiling: DatabaseCeiling = { reserve: [], bookingSteps: [] };
-  // The transactions alone: the relay and the consumers would otherwise take CPU from them on this machine. Their
-  // events wait, and are worked off before the next step empties the tables.
+  // The transactions alone: the relay and the consumers would otherwise take CPU from them on this machine.
   const resumePipeline = env.pausePipeline();
   try {
     for (const concurrency of plan.concurrencies) {
@@ -69,6 +68,9 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
       );
     }
   } finally {
+    // The measured bookings were never meant to reach the read model: gone before the relay wakes, so the pipeline has
+    // no backlog of them to work off (the relay was paused, so none of their events is on the stream either).
+    await bookings.discardAll().catch((error: Error) => ctx.progress.log(`  could not remove the ceiling's bookings: ${error.message}`));
     resumePipeline();
     await database.close();
   }
@@ -77,21 +79,28 @@ export async function measureDatabaseCeiling(ctx: MeasureContext, env: BenchEnvi
 
 /**
  * Fresh PENDING bookings, seeded in batches ahead of demand, so no measured operation waits on seeding for long.
- * Batches stay small: each booking brings the two events the API writes, which the pipeline then publishes and applies
- * while the measurement runs, as it would for the bookings the measurement really uses.
+ * `discardAll` removes every booking it seeded, with whatever the steps wrote for it.
  */
 function bookingSupply(env: BenchEnvironment, offers: OfferPool, batch = 200) {
   const ready: string[] = [];
+  const seeded: string[] = [];
   let refilling: Promise<void> | undefined;
 
   const refill = () => {
     refilling ??= seedPendingBookings(env.db, batch, offers)
-      .then((ids) => void ready.push(...ids))
+      .then((ids) => {
+        ready.push(...ids);
+        seeded.push(...ids);
+      })
       .finally(() => (refilling = undefined));
     return refilling;
   };
 
   return {
+    async discardAll() {
+      await refilling;
+      await deleteBookings(env.db, seeded);
+    },
     async next(): Promise<string> {
       while (ready.length === 0) await refill();
       if (ready.length < batch / 4) void refill();

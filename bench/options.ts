@@ -37,7 +37,7 @@ export interface BenchPlan {
    */
   temporalDynamicConfig: Record<string, number>;
   outPath: string;
-  /** Run the worker and the API with --cpu-prof; the profiles land next to the results file. */
+  /** Run the worker, the API, the relay and the consumers with --cpu-prof; the profiles land next to the results file. */
   profile: boolean;
 }
 
@@ -47,7 +47,7 @@ export const usage = `Usage: npm run bench -- [--quick] [--out FILE] [--concurre
   --out FILE       where to write the results (default bench/results/<date>.json)
   --concurrency    closed-loop client counts for the saga, bare-workflow and database measurements
   --duration       measured seconds per saga/bare measurement (a warm-up comes before each)
-  --profile        write V8 CPU profiles of the worker and the API (node --cpu-prof) next to the results
+  --profile        write V8 CPU profiles of the worker, the API, the relay and the consumers (node --cpu-prof) next to the results
   --stock-temporal run the Temporal dev server with its defaults (its single shard then adds up to 50 ms per task)
 `;
 
@@ -82,17 +82,17 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     ? {
         mode: 'quick',
         concurrencies: [8],
-        systemWarmupMs: 3_000,
+        systemWarmupMs: 2_000,
         idleMs: 1_000,
         warmupMs: 500,
         measureMs: 2_000,
         dbMeasureMs: 1_000,
-        growth: { bookingLevels: [1_000, 3_000], concurrency: 8 },
+        growth: { bookingLevels: [1_000, 2_000], concurrency: 8 },
         jetstream: { concurrencies: [32], measureMs: 1_000 },
-        pipeline: { targetEventsPerSecond: 200, seconds: 2, backlogTrips: 100, settleTimeoutMs: 5_000 },
+        pipeline: { targetEventsPerSecond: 200, seconds: 2, backlogTrips: 40, settleTimeoutMs: 5_000 },
         offersPerKind: 50,
-        cancellationWindow: '1 second',
-        sagaSettleMs: 1_500,
+        cancellationWindow: '300ms',
+        sagaSettleMs: 800,
         temporalDynamicConfig: { ...responsiveDevServerConfig },
         outPath: '',
         profile: false,

@@ -96,6 +96,16 @@ export async function resetBookings(db: pg.Pool): Promise<void> {
   await db.query('UPDATE offers SET available = capacity');
 }
 
+/** Removes these bookings and every row written for them (their units stay taken: the offers hold a million each). */
+export async function deleteBookings(db: pg.Pool, bookingIds: readonly string[]): Promise<void> {
+  const ids = [...bookingIds];
+  await db.query('DELETE FROM outbox_events WHERE aggregate_id = ANY($1)', [ids]);
+  for (const table of ['saga_steps', 'reservations', 'payments', 'api_idempotency_keys'] as const) {
+    await db.query(`DELETE FROM ${table} WHERE booking_id = ANY($1)`, [ids]);
+  }
+  await db.query('DELETE FROM bookings WHERE id = ANY($1)', [ids]);
+}
+
 export async function countBookings(db: pg.Pool): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM bookings');
   return Number(rows[0]!.n);
