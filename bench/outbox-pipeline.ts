@@ -33,6 +33,7 @@ export type OutboxPipelineResult =
       /** Events committed at a steady rate by the driver, shaped and ordered as a confirmed trip's. */
       fixedRate: PipelineLag & { targetEventsPerSecond: number; committedEventsPerSecond: number; seconds: number; writeErrors: number; writeErrorSamples: string[] };
       /** A backlog committed in one transaction: how fast the relay empties it, and the read model catches up. */
+      /** Rates over the events published (applied) by the last one's time; `unfinished` were not both when we stopped. */
       backlog: { events: number; relaySeconds: number; relayEventsPerSecond: number; appliedSeconds: number; appliedEventsPerSecond: number; unfinished: number };
     };
 
@@ -68,7 +69,9 @@ export async function measureOutboxPipeline(
     const times = await drainTimes(env.db, backlog.bookingIds);
     const relaySeconds = (times.lastPublishedAt - backlog.committedAt.getTime()) / 1000;
     const appliedSeconds = (times.lastAppliedAt - backlog.committedAt.getTime()) / 1000;
-    backlogBar.finish(`relay ${fmt(backlog.events / relaySeconds)} events/s, read model ${fmt(backlog.events / appliedSeconds)} events/s`);
+    const relayEventsPerSecond = times.published / relaySeconds;
+    const appliedEventsPerSecond = times.applied / appliedSeconds;
+    backlogBar.finish(`relay ${fmt(relayEventsPerSecond)} events/s, read model ${fmt(appliedEventsPerSecond)} events/s`);
 
     return {
       measured: true,
@@ -84,9 +87,9 @@ export async function measureOutboxPipeline(
       backlog: {
         events: backlog.events,
         relaySeconds,
-        relayEventsPerSecond: backlog.events / relaySeconds,
+        relayEventsPerSecond,
         appliedSeconds,
-        appliedEventsPerSecond: backlog.events / appliedSeconds,
+        appliedEventsPerSecond,
         unfinished: drained.unfinished,
       },
     };
@@ -165,14 +168,22 @@ async function waitForLag(
   };
 }
 
+/** When the last of these events was published and applied, and how many were: a rate must not count the missing. */
 async function drainTimes(db: pg.Pool, bookingIds: string[]) {
-  const { rows } = await db.query<{ published: Date | null; applied: Date | null }>(
-    `SELECT max(o.published_at) AS published, max(i.processed_at) AS applied
+  const { rows } = await db.query<{ published: Date | null; applied: Date | null; published_count: number; applied_count: number }>(
+    `SELECT max(o.published_at) AS published, max(i.processed_at) AS applied,
+            count(o.published_at)::int AS published_count, count(i.processed_at)::int AS applied_count
      FROM outbox_events o LEFT JOIN consumer_inbox i ON i.consumer = $2 AND i.event_id = o.id
      WHERE o.aggregate_id = ANY($1)`,
     [bookingIds, readModel],
   );
-  return { lastPublishedAt: rows[0]!.published?.getTime() ?? Number.NaN, lastAppliedAt: rows[0]!.applied?.getTime() ?? Number.NaN };
+  const row = rows[0]!;
+  return {
+    lastPublishedAt: row.published?.getTime() ?? Number.NaN,
+    lastAppliedAt: row.applied?.getTime() ?? Number.NaN,
+    published: row.published_count,
+    applied: row.applied_count,
+  };
 }
 
 function fmt(value: number): string {

@@ -7,6 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { relayPartitionCount } from '../src/relay/partition-ownership.ts';
 import { directTrip, expectedSequences, roomyOffers, waitUntil } from './support/direct-trips.ts';
+import { confirmedTripEvents } from './support/expected-events.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
@@ -65,15 +66,7 @@ describe('outbox relay to JetStream', () => {
       expect(Math.max(...lagsMs)).toBeLessThan(1_000);
 
       const stream = (await readStream(nc, topology.eventsStream)).filter((m) => m.event.subject === trip.bookingId);
-      expect(stream.map((m) => m.subject)).toEqual([
-        `${topology.root}.events.booking.requested`,
-        `${topology.root}.events.booking.status-changed`,
-        `${topology.root}.events.flight.reserved`,
-        `${topology.root}.events.hotel.reserved`,
-        `${topology.root}.events.car.reserved`,
-        `${topology.root}.events.booking.confirmed`,
-        `${topology.root}.events.booking.status-changed`,
-      ]);
+      expect(stream.map((m) => m.subject)).toEqual(confirmedTripEvents.map((type) => `${topology.root}.events.${type}`));
       expect(stream.map((m) => m.headers['Nats-Msg-Id'])).toEqual(events.map((e) => e.id));
       expect(stream[0]?.headers['content-type']).toBe('application/cloudevents+json');
       expect(stream[0]?.event).toMatchObject({

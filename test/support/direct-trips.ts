@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createActivities } from '../../activities/index.ts';
+import { confirmedTripEvents } from './expected-events.ts';
 import type { Harness } from './harness.ts';
 
 export type TripEnding = 'confirmed' | 'compensated';
@@ -22,14 +23,16 @@ export async function directTrip(h: Harness, offers: { flight: string; hotel: st
   await activities.reserveHotel({ bookingId, offerId: offers.hotel, quantity: 1 });
   if (ending === 'confirmed') {
     await activities.reserveCar({ bookingId, offerId: offers.car, quantity: 1 });
+    await activities.chargePayment({ bookingId });
     await activities.recordBookingOutcome({ bookingId, status: 'CONFIRMED' });
   } else {
     await activities.cancelHotel({ bookingId });
     await activities.cancelFlight({ bookingId });
     await activities.recordBookingOutcome({ bookingId, status: 'COMPENSATED', reason: 'car: OfferSoldOut: test' });
   }
-  // Each way adds booking.requested and booking.status-changed at the start and the outcome with its status-changed.
-  return { bookingId, email: request.traveler.email, events: ending === 'confirmed' ? 7 : 8 };
+  // Each way adds booking.requested and booking.status-changed at the start and the outcome with its status-changed;
+  // a confirmed trip is the saga's happy path (confirmedTripEvents), payment.charged included.
+  return { bookingId, email: request.traveler.email, events: ending === 'confirmed' ? confirmedTripEvents.length : 8 };
 }
 
 /** Offers big enough for many direct trips. */
