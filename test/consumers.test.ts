@@ -116,6 +116,7 @@ describe('consumers: read model and notifier', () => {
       ['flight.reserved', 'skipped'],
       ['hotel.reserved', 'skipped'],
       ['car.reserved', 'skipped'],
+      ['payment.charged', 'skipped'],
       ['booking.confirmed', 'applied'],
       ['booking.status-changed', 'skipped'],
     ]);
