@@ -4,6 +4,7 @@ import { eventCatalog } from '../src/events/catalog.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
 import type { OfferPool } from './seed.ts';
+import { inTransaction } from './in-transaction.ts';
 
 /**
  * The events a confirmed trip leaves in its outbox, in sequence order (test/support/expected-events.ts), and when
@@ -41,9 +42,7 @@ function inboxOutcomes() {
  * test/bench-seed.test.ts checks these rows against what the real code writes.
  */
 export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: OfferPool): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     await client.query(
       `CREATE TEMP TABLE seed_plan ON COMMIT DROP AS
        SELECT 'bk_' || gen_random_uuid() AS id, g,
@@ -204,13 +203,7 @@ export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: 
        CROSS JOIN (VALUES ('PENDING', 'We are booking your trip', 2), ('CONFIRMED', 'Your trip is confirmed', 8)) AS n(status, subject, sequence)
        JOIN outbox_events e ON e.aggregate_id = p.id AND e.sequence = n.sequence`,
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   // Fresh statistics, as autovacuum would have them on a database that grew slowly.
   await db.query(
     'ANALYZE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events, offers, consumer_inbox, trip_summaries, outgoing_emails, trip_notifications',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { inTransaction } from './in-transaction.ts';
 import type { ProgressTick } from './progress.ts';
 
 /**
@@ -100,9 +101,7 @@ function createSyntheticTrips(databaseUrl: string, templateId: string, template:
     /** `count` trips, all their events, in one transaction: a backlog that appears at once. */
     async commitBacklog(count: number) {
       const bookingIds = Array.from({ length: count }, () => `bk_${randomUUID()}`);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await client.query(
           `INSERT INTO bookings (id, status, traveler_name, traveler_email, request, workflow_started_at, created_at, updated_at)
            SELECT b.id, t.status, t.traveler_name, t.traveler_email, replace(t.request::text, $2, b.id)::jsonb, now(), now(), now()
@@ -117,13 +116,7 @@ function createSyntheticTrips(databaseUrl: string, templateId: string, template:
            ORDER BY b.n, t.sequence`,
           [bookingIds, templateId, JSON.stringify(template)],
         );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
       return { bookingIds, events: count * template.length, committedAt: new Date() };
     },
 

@@ -6,6 +6,7 @@ import { isUniqueViolation, PrismaClient } from '../src/db/prisma.ts';
 import { appendOutboxEvent, appendOutboxEvents } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
+import { recordingPool } from './support/recording-pool.ts';
 
 // The outbox writer against the run's PostgreSQL, through a pool that records every statement sent (BEGIN and COMMIT
 // included), so the round trips a step pays for its events are counted, not assumed.
@@ -15,15 +16,7 @@ let pool: pg.Pool;
 let prisma: PrismaClient;
 
 beforeAll(() => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => {
-      const [first] = args;
-      statements.push((typeof first === 'string' ? first : (first as { text: string }).text).replace(/\s+/g, ' ').trim());
-      return query(...args);
-    }) as typeof client.query;
-  });
+  pool = recordingPool(inject('databaseUrl'), statements);
   prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
 });
 afterAll(async () => {

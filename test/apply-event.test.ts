@@ -9,6 +9,7 @@ import type { EventConsumer } from '../src/consumers/event-consumer.ts';
 import { isUniqueViolation, PrismaClient } from '../src/db/prisma.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
+import { recordingPool } from './support/recording-pool.ts';
 
 // applyEvent against the run's PostgreSQL, through a pool that records every statement the consumer sends (BEGIN and
 // COMMIT included, which Prisma's query log does not all show). Each test has a consumer name of its own.
@@ -19,15 +20,7 @@ let prisma: PrismaClient;
 let other: pg.Client; // a second session: the concurrent delivery of another consumer process
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl') });
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => {
-      const [first] = args;
-      statements.push((typeof first === 'string' ? first : (first as { text: string }).text).replace(/\s+/g, ' ').trim());
-      return query(...args);
-    }) as typeof client.query;
-  });
+  pool = recordingPool(inject('databaseUrl'), statements);
   prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   other = new pg.Client({ connectionString: inject('databaseUrl') });
   await other.connect();
