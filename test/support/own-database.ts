@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { applyMigrations, pgExecutor } from '../../src/db/migrations.ts';
@@ -13,5 +14,30 @@ export async function createOwnDatabase(label: string) {
   await client.connect();
   await applyMigrations(pgExecutor(client), { log: () => {} });
   await client.end();
-  return { url: database.url, drop: database.drop };
+  return {
+    url: database.url,
+    /**
+     * `pool.end()` resolves before its connections have finished closing: a forced drop in that gap kills them, and
+     * the FATAL lands as an 'error' nobody listens to any more. So the drop waits (briefly) for them to be gone.
+     */
+    drop: async () => {
+      await untilNoSessions(database.name);
+      await database.drop();
+    },
+  };
+}
+
+async function untilNoSessions(databaseName: string, timeoutMs = 5_000) {
+  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [databaseName]);
+      if (rows[0]!.n === 0) return;
+      await sleep(25);
+    }
+  } finally {
+    await admin.end();
+  }
 }
