@@ -83,7 +83,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         mode: 'quick',
         concurrencies: [8],
         systemWarmupMs: 2_000,
-        idleMs: 1_000,
+        idleMs: 500,
         warmupMs: 500,
         measureMs: 2_000,
         dbMeasureMs: 1_000,
