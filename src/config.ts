@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-stream.ts';
 
 /** Everything the processes read from the environment, read in one place. */
 export interface AppConfig {
@@ -24,6 +25,8 @@ export interface AppConfig {
   metricsPort?: number;
   /** Where consumers call the API back (status-updates). Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
   apiBaseUrl?: string;
+  /** The traveler's wallet: WALLET_OPENING_CREDIT (minor units of EUR) and WALLET_SNAPSHOT_EVERY (events). */
+  wallet: WalletSettings;
 }
 
 /** `auto`: JetStream if NATS answers at start, else the embedded path (events stay in PostgreSQL). */
@@ -45,6 +48,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
+    wallet: {
+      openingCredit: { amount: wholeNumber(env.WALLET_OPENING_CREDIT, defaultWalletSettings.openingCredit.amount, 'WALLET_OPENING_CREDIT', 0), currency: 'EUR' },
+      snapshotEvery: wholeNumber(env.WALLET_SNAPSHOT_EVERY, defaultWalletSettings.snapshotEvery, 'WALLET_SNAPSHOT_EVERY', 1),
+    },
   };
 }
 
@@ -65,6 +72,15 @@ function port(value: string | undefined, fallback: number, name = 'PORT'): numbe
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be 0-65535, got "${value}"`);
   return parsed;
+}
+
+function wholeNumber(value: string | undefined, fallback: number, name: string, minimum: number): number {
+  const text = nonEmpty(value);
+  if (text === undefined) return fallback;
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < minimum) {
+    throw new Error(`${name} must be a whole number, at least ${minimum}, got "${text}"`);
+  }
+  return Number(text);
 }
 
 function eventTransport(value: string | undefined): EventTransportSetting | undefined {

@@ -8,6 +8,8 @@ import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
+import { createWalletService } from '../../src/wallet/wallet-service.ts';
+import { defaultWalletSettings } from '../../src/wallet/wallet-stream.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
@@ -56,6 +58,7 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
+    wallets: createWalletService({ prisma: db.prisma, settings: defaultWalletSettings }),
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log,

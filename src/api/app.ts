@@ -10,6 +10,8 @@ import { type TravelerTripsService, travelerTripsSchema } from '../consumers/rea
 import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
+import type { WalletService } from '../wallet/wallet-service.ts';
+import { walletRouter } from './wallet-routes.ts';
 import {
   bookingAcceptedSchema,
   bookingEventsSchema,
@@ -18,6 +20,7 @@ import {
   healthSchema,
   idempotencyKeySchema,
   readinessSchema,
+  travelerEmailSchema,
 } from './schemas.ts';
 
 export interface AppDependencies {
@@ -25,6 +28,8 @@ export interface AppDependencies {
   offers: OfferService;
   /** The read model (CQRS query side), built from events by the trip-summaries consumer. */
   trips: TravelerTripsService;
+  /** The traveler's event-sourced wallet (src/wallet). */
+  wallets: WalletService;
   /** Served as GET /metrics (Prometheus text format). */
   metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
@@ -41,9 +46,7 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
-
-export function createApp({ bookings, offers, trips, metrics, readiness, log = console.error }: AppDependencies) {
+export function createApp({ bookings, offers, trips, wallets, metrics, readiness, log = console.error }: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '16kb' }));
@@ -135,6 +138,8 @@ export function createApp({ bookings, offers, trips, metrics, readiness, log = c
     const email = parseOrReject(travelerEmailSchema, req.params.email, 'params.email');
     reply(res, 200, travelerTripsSchema, await trips.tripsOf(email));
   });
+
+  app.use(walletRouter(wallets));
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());

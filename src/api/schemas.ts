@@ -8,6 +8,8 @@ export const idempotencyKeySchema = z
   .max(255, 'at most 255 characters')
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
+export const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
+
 export const cancelRequestSchema = z.strictObject({
   reason: z.string().trim().min(1, 'must not be empty').max(500, 'at most 500 characters').optional(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type DecodedData, EventDecodeError, decodeEvent as decodeContract, isKnownEventType } from '../events/index.ts';
-import type { EventType } from '../outbox/event-types.ts';
+import { aggregateTypeOf, type EventType } from '../outbox/event-types.ts';
 
 /**
  * The one place where consumers turn bytes into events: every transport hands its message body here, and handlers
@@ -71,8 +71,9 @@ export function decodeEvent(envelope: Envelope): DecodedEvent | UnknownEvent {
     if (error instanceof EventDecodeError) throw new UndecodableEvent(error.message, error.toJSON());
     throw error;
   }
+  // A wallet's events name the booking they paid for, but their subject is the wallet (its stream id).
   const dataBookingId = (decoded.data as { bookingId?: string }).bookingId;
-  if (dataBookingId !== undefined && dataBookingId !== envelope.subject) {
+  if (aggregateTypeOf(decoded.type) === 'booking' && dataBookingId !== undefined && dataBookingId !== envelope.subject) {
     throw new UndecodableEvent(`data.bookingId ${dataBookingId} differs from the subject ${envelope.subject}`);
   }
   return { ...common, type: decoded.type, data: decoded.data, writtenVersion: decoded.writtenVersion } as DecodedEvent;

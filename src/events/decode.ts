@@ -101,6 +101,17 @@ function readNewer(definition: EventDefinition, raw: unknown, written: number, f
 
 const decodeWithCatalog = createEventDecoder(eventCatalog);
 
+/**
+ * The data of one stored event (an event-store row: type, the version it was written in, data), validated and upcast
+ * to the newest version, exactly as decodeEvent reads a published one. Throws EventDecodeError.
+ */
+export function decodeStoredData<T extends EventType>(type: T, writtenVersion: number, data: unknown): DecodedData<T> {
+  const definition = eventCatalog[type] as EventDefinition;
+  const facts: RejectedEventFacts = { type, version: writtenVersion };
+  if (!definition.schemaOf(writtenVersion)) throw new EventDecodeError('unknown-version', `${type} has no v${writtenVersion}`, facts);
+  return readAndUpcast(definition, data, writtenVersion, facts) as DecodedData<T>;
+}
+
 /** Decodes with the real catalog; narrow the result with `event.type`. */
 export function decodeEvent(message: unknown): DecodedEvent {
   return decodeWithCatalog(message) as DecodedEvent;

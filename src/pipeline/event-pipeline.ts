@@ -10,6 +10,7 @@ import { consumeFromLocalLog } from '../consumers/local-log-source.ts';
 import { notifierConsumer } from '../consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../consumers/read-model/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
+import { walletStatementsConsumer } from '../wallet/projections/wallet-statement.ts';
 import { createBookingApiClient } from '../notifications/booking-api-client.ts';
 import type { Database } from '../db/open-database.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -22,11 +23,12 @@ import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '..
 export type EventTransport = 'jetstream' | 'embedded';
 
 /**
- * The consumers a process runs unless told otherwise: the read model and the notifier (event-carried state), and
+ * The consumers a process runs unless told otherwise: the read models (trip summaries, wallet statements) and the
+ * notifier (event-carried state), and
  * status-updates (event notification: it calls the API back, so it runs only when the API's URL is known).
  */
 export function defaultConsumers({ apiBaseUrl, log = () => {} }: { apiBaseUrl?: string; log?: (line: string) => void } = {}): EventConsumer[] {
-  const consumers = [tripSummariesConsumer, notifierConsumer];
+  const consumers = [tripSummariesConsumer, notifierConsumer, walletStatementsConsumer];
   if (apiBaseUrl) consumers.push(statusUpdatesConsumer(createBookingApiClient({ baseUrl: apiBaseUrl })));
   else log('consumer status-updates: not started, API_BASE_URL is not set (it calls GET /bookings/:id back for booking.status-changed)');
   return consumers;

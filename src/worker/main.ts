@@ -13,7 +13,7 @@ const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the work
 
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet });
 const temporal = await connectClient(config.temporalAddress);
 await ensureSearchAttributes(temporal, log);
 const { bookings } = createServices(config, db, temporal, log);
