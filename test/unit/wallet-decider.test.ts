@@ -13,7 +13,7 @@ const opened = (credit = 0): WalletEvent => ({ type: WalletEvents.opened, data: 
 const deposited = (amount: number): WalletEvent => ({ type: WalletEvents.deposited, data: { traveler: ada, amount, currency: 'EUR' } });
 const charged = (bookingId: string, amount: number): WalletEvent => ({ type: WalletEvents.charged, data: { traveler: ada, bookingId, amount, currency: 'EUR' } });
 const refunded = (bookingId: string, amount: number): WalletEvent => ({ type: WalletEvents.refunded, data: { traveler: ada, bookingId, amount, currency: 'EUR' } });
-const openAda = (credit = 0): WalletCommand => ({ type: 'OpenWallet', traveler: ada, openingCredit: eur(credit) });
+const openAda = (credit = 0): Extract<WalletCommand, { type: 'OpenWallet' }> => ({ type: 'OpenWallet', traveler: ada, openingCredit: eur(credit) });
 
 describe('wallet decider (unit): given events, when a command, then events or a rejection', () => {
   it('the textbook fold: opened 0 -> deposited 100 -> charged 30 -> deposited 50 = balance 120', () => {
