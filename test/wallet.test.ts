@@ -211,8 +211,14 @@ describe('projections', () => {
       const lines = await h.prisma.walletStatementEntry.findMany({ where: { streamId: summary.streamId }, orderBy: { streamPosition: 'asc' } });
       expect(lines.at(-1)?.balanceAfter).toBe(state.balance);
     }
-    const statement = (await request(h.app).get(`/travelers/${encodeURIComponent(email)}/wallet`).expect(200)).body;
-    expect(statement.balance.amount).toBe(credit() + 6_000);
+    expect((await walletOf(email)).balance.amount).toBe(credit() + 6_000);
+    const statement = (await request(h.app).get(`/travelers/${encodeURIComponent(email)}/wallet/statement`).expect(200)).body;
+    expect(statement.lines.map((l: { kind: string; amount: { amount: number }; balanceAfter: number }) => [l.kind, l.amount.amount, l.balanceAfter])).toEqual([
+      ['opening-credit', credit(), credit()],
+      ['deposit', 1_000, credit() + 1_000],
+      ['deposit', 2_000, credit() + 3_000],
+      ['deposit', 3_000, credit() + 6_000],
+    ]);
 
     const live = { summaries, lines: await h.prisma.walletStatementEntry.findMany({ orderBy: [{ streamId: 'asc' }, { streamPosition: 'asc' }] }) };
     await h.prisma.$executeRaw`UPDATE wallet_summaries SET balance = 0`; // a projection gone wrong

@@ -54,11 +54,12 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     cancellationWindow: '1 hour',
   });
   const offers = createOfferService(db.prisma);
+  const wallets = createWalletService({ prisma: db.prisma, settings: defaultWalletSettings });
   const app = createApp({
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
-    wallets: createWalletService({ prisma: db.prisma, settings: defaultWalletSettings }),
+    wallets,
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log,
@@ -71,6 +72,7 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     taskQueue,
     bookings,
     offers,
+    wallets,
     app,
 
     offer(kind: 'flight' | 'hotel' | 'car', name: string, capacity: number, amount: number) {
@@ -91,8 +93,9 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
       }
     },
 
-    events(bookingId: string) {
-      return db.prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
+    /** The outbox events of a booking, or of a wallet (by its stream id). */
+    events(aggregateId: string) {
+      return db.prisma.outboxEvent.findMany({ where: { aggregateId }, orderBy: { position: 'asc' } });
     },
 
     async close() {

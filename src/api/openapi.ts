@@ -15,6 +15,7 @@ import {
   readinessSchema,
 } from './schemas.ts';
 import { travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
 import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
 import { depositRequestSchema } from './wallet-schemas.ts';
 
@@ -37,6 +38,7 @@ const components = {
   DepositRequest: depositRequestSchema,
   Wallet: walletViewSchema,
   WalletEvents: walletEventsSchema,
+  WalletStatement: walletStatementSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
   Error: errorBodySchema,
@@ -265,6 +267,16 @@ export function buildOpenApiDocument(version = appVersion) {
             200: { description: 'the events', content: json('WalletEvents') },
             ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
           },
+        },
+      },
+      '/travelers/{email}/wallet/statement': {
+        get: {
+          operationId: 'getWalletStatement',
+          tags: ['Read model'],
+          summary: "A traveler's wallet statement, from the read model",
+          description: "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag.",
+          parameters: [emailParameter],
+          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ 400: '`invalid_request`: not an email' }) },
         },
       },
       '/metrics': {

@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
 import { WalletRejected } from '../wallet/wallet-commands.ts';
 import { type WalletService, WalletServiceError } from '../wallet/wallet-service.ts';
+import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
 import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
 import { HttpError, parseOrReject } from './http-errors.ts';
 import { idempotencyKeySchema, travelerEmailSchema } from './schemas.ts';
@@ -36,6 +37,10 @@ export function walletRouter(wallets: WalletService): Router {
 
   router.get('/travelers/:email/wallet/events', async (req, res) => {
     reply(res, 200, walletEventsSchema, await guarded(() => wallets.events(emailOf(req))));
+  });
+
+  router.get('/travelers/:email/wallet/statement', async (req, res) => {
+    reply(res, 200, walletStatementSchema, await wallets.statement(emailOf(req)));
   });
 
   return router;

@@ -3,6 +3,7 @@ import { type Db, transactionOptions } from '../db/prisma.ts';
 import { loadAggregate } from '../event-store/load-aggregate.ts';
 import { readStream } from '../event-store/read-stream.ts';
 import type { Money } from './decide.ts';
+import { readWalletStatement } from './projections/wallet-statements-read.ts';
 import { executeWalletCommand } from './wallet-commands.ts';
 import { walletEventCodec } from './wallet-events.ts';
 import { travelerKey, walletAggregate, type WalletSettings, walletStreamId } from './wallet-stream.ts';
@@ -76,6 +77,9 @@ export function createWalletService({ prisma, settings, now = () => new Date() }
       if (events.length === 0) throw notFound(email);
       return { traveler: travelerKey(email), streamId, events: events.map(toWalletEventView) };
     },
+
+    /** The statement from the read model (the async projection): it trails the stream by the pipeline's lag. */
+    statement: (email: string) => readWalletStatement(prisma, email),
   };
 }
 
