@@ -16,7 +16,8 @@ export async function runWalletScenarios(sandbox: Sandbox) {
   await sandbox.bookings.cancelBooking(trip, 'plans changed');
   await sandbox.waitForStatus(trip, 'CANCELLED');
 
-  const tooDear = await sandbox.book({ traveler, flight: { offerId: flight.id, seats: 1 }, hotel: { offerId: hotel.id, rooms: 5 } });
+  const suite = await sandbox.offer('hotel', 'Balmoral, the royal suite', 1, 1_100_000);
+  const tooDear = await sandbox.book({ traveler, flight: { offerId: flight.id, seats: 1 }, hotel: { offerId: suite.id, rooms: 1 } });
   await sandbox.waitForStatus(tooDear, 'COMPENSATED');
   return { 'wallet-deposit-charge-refund': walletStreamId(traveler.email) };
 }
