@@ -11,7 +11,14 @@ import {
 import { bookingRequestedV1, bookingRequestedV2, upcastBookingRequestedV1 } from './schemas/booking-requested.ts';
 import { bookingStatusChangedV1 } from './schemas/booking-status-changed.ts';
 import { paymentChargedV1, paymentRefundedV1 } from './schemas/payment-events.ts';
-import { walletChargedV1, walletDepositedV1, walletOpenedV1, walletRefundedV1 } from './schemas/wallet-events.ts';
+import {
+  upcastWalletDepositedV1,
+  walletChargedV1,
+  walletDepositedV1,
+  walletDepositedV2,
+  walletOpenedV1,
+  walletRefundedV1,
+} from './schemas/wallet-events.ts';
 import {
   carReleasedV1,
   carReservedV1,
@@ -93,7 +100,7 @@ export const eventCatalog = {
     EventType.walletDeposited,
     { summary: 'Money was paid into a wallet.', style: 'fact' },
     walletDepositedV1,
-  ),
+  ).next(2, walletDepositedV2, { upcast: upcastWalletDepositedV1 }),
   [EventType.walletCharged]: defineEvent(
     EventType.walletCharged,
     { summary: "A trip's total was taken from the traveler's wallet by the saga's payment step.", style: 'fact' },

@@ -9,7 +9,7 @@ export interface Money {
 
 export type WalletCommand =
   | { type: 'OpenWallet'; traveler: string; openingCredit: Money }
-  | { type: 'Deposit'; amount: Money }
+  | { type: 'Deposit'; amount: Money; idempotencyKey?: string }
   | { type: 'Charge'; bookingId: string; amount: Money }
   | { type: 'Refund'; bookingId: string };
 
@@ -80,7 +80,7 @@ export function decide(command: WalletCommand, state: WalletState): WalletDecisi
           amount: command.amount.amount,
         });
       }
-      return [{ type: WalletEvents.deposited, data: { traveler, amount: command.amount.amount, currency } }];
+      return [{ type: WalletEvents.deposited, data: { traveler, amount: command.amount.amount, currency, idempotencyKey: command.idempotencyKey ?? null } }];
     }
     case 'Charge': {
       const earlier = state.charges[command.bookingId];

@@ -53,7 +53,7 @@ export function createWalletService({ prisma, settings, now = () => new Date() }
             return true;
           }
         }
-        const { version } = await executeWalletCommand(tx, settings, email, { type: 'Deposit', amount }, {
+        const { version } = await executeWalletCommand(tx, settings, email, { type: 'Deposit', amount, idempotencyKey }, {
           metadata: { source: 'api', idempotencyKey: idempotencyKey ?? null },
           recordedAt: now(),
         });

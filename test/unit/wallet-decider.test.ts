@@ -10,7 +10,10 @@ const ada = 'ada@example.com';
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 const opened = (credit = 0): WalletEvent => ({ type: WalletEvents.opened, data: { traveler: ada, currency: 'EUR', openingCredit: credit } });
-const deposited = (amount: number): WalletEvent => ({ type: WalletEvents.deposited, data: { traveler: ada, amount, currency: 'EUR' } });
+const deposited = (amount: number, idempotencyKey: string | null = null): WalletEvent => ({
+  type: WalletEvents.deposited,
+  data: { traveler: ada, amount, currency: 'EUR', idempotencyKey },
+});
 const charged = (bookingId: string, amount: number): WalletEvent => ({ type: WalletEvents.charged, data: { traveler: ada, bookingId, amount, currency: 'EUR' } });
 const refunded = (bookingId: string, amount: number): WalletEvent => ({ type: WalletEvents.refunded, data: { traveler: ada, bookingId, amount, currency: 'EUR' } });
 const openAda = (credit = 0): Extract<WalletCommand, { type: 'OpenWallet' }> => ({ type: 'OpenWallet', traveler: ada, openingCredit: eur(credit) });
@@ -33,6 +36,8 @@ describe('wallet decider (unit): given events, when a command, then events or a 
 
   describe('Deposit', () => {
     it('deposits into an open wallet', () => spec.given([opened()]).when({ type: 'Deposit', amount: eur(500) }).then([deposited(500)]));
+    it('records the Idempotency-Key the deposit came with', () =>
+      spec.given([opened()]).when({ type: 'Deposit', amount: eur(500), idempotencyKey: 'top-up-1' }).then([deposited(500, 'top-up-1')]));
     it('refuses an unopened wallet', () => spec.given([]).when({ type: 'Deposit', amount: eur(500) }).thenRejects('WalletNotOpen'));
     it('refuses 0, negative and fractional amounts', () => {
       for (const amount of [0, -5, 1.5]) spec.given([opened()]).when({ type: 'Deposit', amount: eur(amount) }).thenRejects('InvalidAmount');

@@ -22,6 +22,19 @@ export const walletDepositedV1 = z.object({
   currency,
 });
 
+/**
+ * v2 carries the Idempotency-Key the deposit came with, so a statement (or an auditor) can match a deposit to the
+ * request that made it. Deposits written before v2 are read with `idempotencyKey: null`: their key, if any, was kept
+ * only in wallet_deposit_requests.
+ */
+export const walletDepositedV2 = walletDepositedV1.extend({
+  idempotencyKey: z.string().nullable().describe('the Idempotency-Key of the deposit request; null when none was sent'),
+});
+
+export function upcastWalletDepositedV1(v1: z.output<typeof walletDepositedV1>): z.input<typeof walletDepositedV2> {
+  return { ...v1, idempotencyKey: null };
+}
+
 /** A trip's total taken from the wallet by the saga's payment step. The booking id is the charge's identity. */
 export const walletChargedV1 = z.object({
   traveler,
