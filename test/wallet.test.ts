@@ -223,7 +223,7 @@ describe('projections', () => {
     const live = { summaries, lines: await h.prisma.walletStatementEntry.findMany({ orderBy: [{ streamId: 'asc' }, { streamPosition: 'asc' }] }) };
     await h.prisma.$executeRaw`UPDATE wallet_summaries SET balance = 0`; // a projection gone wrong
     await h.prisma.$executeRaw`DELETE FROM wallet_statement_entries WHERE stream_position > 1`;
-    const rebuilt = await rebuildWalletProjections(h.prisma);
+    const rebuilt = await rebuildWalletProjections(h.prisma, { pageSize: 3 }); // pages that cut streams in two
     expect(rebuilt).toEqual({ wallets: streams.length, events: totalEvents });
     expect({
       summaries: await h.prisma.walletSummary.findMany({ orderBy: { traveler: 'asc' } }),

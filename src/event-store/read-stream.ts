@@ -43,3 +43,25 @@ export async function readStream<E extends DomainEvent>(
   );
   return rows.map((row) => toRecordedEvent(row, codec));
 }
+
+/**
+ * Every event of every stream of a type, stream after stream, each in its order: pages of `limit` after a
+ * (stream, position) key, for a reader that refolds them all (a rebuild) without holding them all in memory.
+ */
+export async function readStreamsOfType<E extends DomainEvent>(
+  db: Db | Tx,
+  streamType: string,
+  codec: EventCodec<E>,
+  { after = { streamId: '', streamPosition: 0 }, limit = 5_000 }: { after?: { streamId: string; streamPosition: number }; limit?: number } = {},
+): Promise<RecordedEvent<E>[]> {
+  const rows = await db.$queryRawUnsafe<StoredEventRow[]>(
+    `SELECT ${storedEventColumns} FROM stream_events
+     WHERE stream_id IN (SELECT stream_id FROM event_streams WHERE stream_type = $1) AND (stream_id, stream_position) > ($2, $3::int)
+     ORDER BY stream_id, stream_position LIMIT $4::int`,
+    streamType,
+    after.streamId,
+    after.streamPosition,
+    limit,
+  );
+  return rows.map((row) => toRecordedEvent(row, codec));
+}

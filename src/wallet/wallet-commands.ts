@@ -1,7 +1,7 @@
 import type { Tx } from '../db/prisma.ts';
 import { type Handled, handleCommand } from '../event-store/handle-command.ts';
 import type { EventMetadata } from '../event-store/types.ts';
-import { appendAggregateOutboxEvents } from '../outbox/append-event.ts';
+import { type AnyNewOutboxEvent, appendAggregateOutboxEvents } from '../outbox/append-event.ts';
 import { decideOpeningIfNeeded, isRejection, type WalletCommand, type WalletRejection } from './decide.ts';
 import { projectWalletSummary } from './projections/wallet-summary.ts';
 import type { WalletEvent } from './wallet-events.ts';
@@ -45,7 +45,8 @@ export async function executeWalletCommand(
     await appendAggregateOutboxEvents(
       tx,
       { type: 'wallet', id: streamId },
-      handled.appended.map((event) => ({ id: event.id, type: event.type, data: event.data, occurredAt: event.recordedAt }) as Parameters<typeof appendAggregateOutboxEvents>[2][number]),
+      // Each event's data is its type's newest version (the codec wrote it so): the pairing TypeScript cannot see.
+      handled.appended.map((event) => ({ id: event.id, type: event.type, data: event.data, occurredAt: event.recordedAt }) as Omit<AnyNewOutboxEvent, 'bookingId'>),
     );
     await projectWalletSummary(tx, streamId, handled.state, handled.version, recordedAt);
   }
