@@ -2,7 +2,7 @@ import type { Db } from '../src/db/prisma.ts';
 import { recordBookingOutcome } from './booking-outcome.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { walletPaymentMethod } from '../src/wallet/wallet-payment-method.ts';
-import { defaultWalletSettings, type WalletSettings } from '../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings, type WalletSettings } from '../src/wallet/wallet-settings.ts';
 import { providerPaymentMethod } from './payment-method.ts';
 import type { PaymentProvider } from './payment-provider.ts';
 import { chargePayment, refundPayment } from './payments.ts';

@@ -3,7 +3,7 @@ import { handlerFor } from '../src/consumers/event-consumer.ts';
 import { eventCatalog } from '../src/events/catalog.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
-import { defaultWalletSettings } from '../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
 import type { OfferPool } from './seed.ts';
 import { inTransaction } from './in-transaction.ts';
 

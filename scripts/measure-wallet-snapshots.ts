@@ -6,7 +6,8 @@ import { type Database, openDatabase } from '../src/db/open-database.ts';
 import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../src/db/throwaway-database.ts';
 import { loadAggregate } from '../src/event-store/load-aggregate.ts';
 import { executeWalletCommand } from '../src/wallet/wallet-commands.ts';
-import { walletAggregate, type WalletSettings, walletStreamId } from '../src/wallet/wallet-stream.ts';
+import { walletAggregate, walletStreamId } from '../src/wallet/wallet-stream.ts';
+import type { WalletSettings } from '../src/wallet/wallet-settings.ts';
 
 /**
  * `npm run wallet:measure`: what a snapshot saves when a wallet is loaded. One wallet of EVENTS events (default 1000:

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-stream.ts';
+import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
 export interface AppConfig {

@@ -16,7 +16,8 @@ import { type Database, openDatabase } from '../src/db/open-database.ts';
 import type { Db } from '../src/db/prisma.ts';
 import { toCloudEvent } from '../src/outbox/cloud-event.ts';
 import { walletStatementsConsumer } from '../src/wallet/projections/wallet-statement.ts';
-import { defaultWalletSettings, walletStreamId } from '../src/wallet/wallet-stream.ts';
+import { walletStreamId } from '../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 

@@ -8,7 +8,8 @@ import { beforeFirstEvent, type GlobalCheckpoint, readAllEvents } from '../src/e
 import { type RecordedEvent, StreamVersionConflict } from '../src/event-store/types.ts';
 import { executeWalletCommand } from '../src/wallet/wallet-commands.ts';
 import { type WalletEvent, walletEventCodec, WalletEvents } from '../src/wallet/wallet-events.ts';
-import { walletAggregate, type WalletSettings, walletStreamId } from '../src/wallet/wallet-stream.ts';
+import { walletAggregate, walletStreamId } from '../src/wallet/wallet-stream.ts';
+import type { WalletSettings } from '../src/wallet/wallet-settings.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 import { recordedWalletV1Events } from './support/recorded-events.ts';

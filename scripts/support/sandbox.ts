@@ -9,7 +9,7 @@ import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { createWalletService } from '../../src/wallet/wallet-service.ts';
-import { defaultWalletSettings } from '../../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';

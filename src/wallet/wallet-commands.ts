@@ -6,7 +6,8 @@ import { decideOpeningIfNeeded, isRejection, type WalletCommand, type WalletReje
 import { projectWalletSummary } from './projections/wallet-summary.ts';
 import type { WalletEvent } from './wallet-events.ts';
 import type { WalletState } from './wallet-state.ts';
-import { travelerKey, walletAggregate, type WalletSettings, walletStreamId } from './wallet-stream.ts';
+import { travelerKey, walletAggregate, walletStreamId } from './wallet-stream.ts';
+import type { WalletSettings } from './wallet-settings.ts';
 
 /** A command the wallet refused: the rejection travels up unchanged, and the transaction rolls back. */
 export class WalletRejected extends Error {

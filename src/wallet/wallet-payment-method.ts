@@ -1,7 +1,8 @@
 import type { PaymentMethod } from '../../activities/payment-method.ts';
 import { loadAggregate } from '../event-store/load-aggregate.ts';
 import { executeWalletCommand, WalletRejected } from './wallet-commands.ts';
-import { walletAggregate, type WalletSettings, walletStreamId } from './wallet-stream.ts';
+import { walletAggregate, walletStreamId } from './wallet-stream.ts';
+import type { WalletSettings } from './wallet-settings.ts';
 
 /**
  * The traveler's wallet as the saga's payment method: `wallet.charged` and `wallet.refunded` are appended in the

@@ -6,7 +6,8 @@ import type { Money } from './decide.ts';
 import { readWalletStatement } from './projections/wallet-statements-read.ts';
 import { executeWalletCommand } from './wallet-commands.ts';
 import { walletEventCodec } from './wallet-events.ts';
-import { travelerKey, walletAggregate, type WalletSettings, walletStreamId } from './wallet-stream.ts';
+import { travelerKey, walletAggregate, walletStreamId } from './wallet-stream.ts';
+import type { WalletSettings } from './wallet-settings.ts';
 import { toWalletEventView, toWalletView, type WalletView } from './wallet-view.ts';
 
 export type WalletErrorCode = 'wallet_not_found' | 'idempotency_key_reused';

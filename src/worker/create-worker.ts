@@ -4,7 +4,7 @@ import type { Clock } from '../../activities/clock.ts';
 import { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { Db } from '../db/prisma.ts';
-import type { WalletSettings } from '../wallet/wallet-stream.ts';
+import type { WalletSettings } from '../wallet/wallet-settings.ts';
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;

@@ -13,7 +13,7 @@ import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { createWalletService } from '../../src/wallet/wallet-service.ts';
-import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import './quiet-temporal-logs.ts';
