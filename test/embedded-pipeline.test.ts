@@ -71,7 +71,7 @@ describe('embedded event pipeline (no broker)', () => {
     await waitUntil('the stored positions to reach the end of the log', async () =>
       (await h.prisma.consumerLogPosition.findMany()).every((p) => p.logPosition === lastLogged) || undefined,
     );
-    expect(positions.map((p) => p.consumer).sort()).toEqual(['notifier', 'trip-summaries']);
+    expect(positions.map((p) => p.consumer).sort()).toEqual(['notifier', 'trip-summaries', 'wallet-statements']);
 
     const metrics = (await request(h.app).get('/metrics').expect(200)).text;
     expect(metricValue(metrics, 'tripsaga_consumer_backlog_events{consumer="trip-summaries"}')).toBe(0);

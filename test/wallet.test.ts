@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import request from 'supertest';
@@ -27,7 +28,21 @@ let pipeline: EventPipeline;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('wallet');
-  h = await startHarness({ databaseUrl: ownDb.url });
+  let real: ReturnType<typeof createActivities> | undefined;
+  h = await startHarness({
+    databaseUrl: ownDb.url,
+    activities: {
+      // For a `flaky+` traveler the charge commits, then the worker "loses the connection" before Temporal hears back:
+      // Temporal retries a step that already took the money.
+      chargePayment: async (input) => {
+        real ??= createActivities({ prisma: h.prisma, wallet: h.walletSettings });
+        const receipt = await real.chargePayment(input);
+        const { travelerEmail } = await h.prisma.booking.findUniqueOrThrow({ where: { id: input.bookingId } });
+        if (travelerEmail.startsWith('flaky+') && Context.current().info.attempt === 1) throw new Error('ECONNRESET: connection lost after commit');
+        return receipt;
+      },
+    },
+  });
   nc = await connect({ servers: sharedNatsUrl });
   await ensureStreams(await jetstreamManager(nc), topology);
   pipeline = startEventPipeline({
@@ -123,6 +138,18 @@ describe('the wallet pays for the trip', () => {
     const method = walletPaymentMethod(h.walletSettings);
     await h.prisma.$transaction((tx) => method.charge(tx, { bookingId, email: traveler.email, amount: trip.total, currency: 'EUR', reference: 'again', description: '' }));
     expect((await eventsOf(traveler.email)).length).toBe(2);
+  });
+
+  it('a charge retried by Temporal after its commit was lost appends nothing twice', async () => {
+    const traveler = { name: 'Ada', email: `flaky+${randomUUID().slice(0, 8)}@example.com` };
+    const trip = await tripAt(2_000);
+    const bookingId = await book(traveler, trip);
+    await h.waitForStatus(bookingId, 'CONFIRMED');
+    const { events: history } = await h.temporal.workflow.getHandle(bookingId).fetchHistory();
+    const chargeAttempts = history!.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt === 2);
+    expect(chargeAttempts).toHaveLength(1);
+    expect((await eventsOf(traveler.email)).map((e: { type: string }) => short(e.type))).toEqual(['opened', 'charged']);
+    expect((await walletOf(traveler.email)).balance.amount).toBe(credit() - trip.total);
   });
 
   it('a trip over the balance is declined (PaymentDeclined) and compensated; the wallet is unchanged', async () => {
