@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { createFakePaymentProvider } from '../activities/fake-payment-provider.ts';
 import { createActivities } from '../activities/index.ts';
 import { stepKey } from '../activities/run-step-once.ts';

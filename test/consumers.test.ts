@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureStreams } from '../src/nats/topology.ts';
+import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { toCloudEvent } from '../src/outbox/cloud-event.ts';
 import { EventType } from '../src/outbox/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
@@ -28,7 +28,6 @@ beforeAll(async () => {
   offers = await roomyOffers(h);
   pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { systemClock } from '../../activities/clock.ts';
+import { systemClock } from '../../src/lib/clock.ts';
 import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';

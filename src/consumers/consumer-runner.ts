@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/prisma.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import type { Delivery, DeliverySink } from '../transport/event-transport.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
 import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
-import type { Delivery } from './delivery.ts';
 import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
@@ -25,22 +25,21 @@ export interface ConsumerRunnerOptions {
   /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
   keepAliveEveryMs?: number;
   /**
-   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again, the embedded log
-   * is read again from before it) instead of being retried or dead-lettered; e.g. the API a load step calls has
-   * already closed.
+   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again) instead of
+   * being retried or dead-lettered; e.g. the API a load step calls has already closed.
    */
   signal?: AbortSignal;
 }
 
 /**
- * Runs one consumer over deliveries from any transport. Each booking has a lane: its events are applied one after
+ * Runs one consumer over deliveries from the broker. Each booking has a lane: its events are applied one after
  * another, in sequence; lanes of different bookings run side by side, so an event that keeps failing holds up only
  * its own booking while it is retried, and then goes to the dead-letter path with the reason.
  *
  * An attempt counts against the event only while the database answers: when PostgreSQL itself is down, every event
  * fails, and none of them is to blame; they are retried, with backoff, until it is back.
  */
-export function createConsumerRunner(options: ConsumerRunnerOptions) {
+export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySink & { consumer: EventConsumer } {
   const { prisma, consumer, metrics, log = () => {} } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
@@ -156,6 +155,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   }
 
   return {
+    name: consumer.name,
     consumer,
 
     /** Queues a delivery on its booking's lane. Undecodable messages go to the dead-letter path directly. */
