@@ -1,7 +1,7 @@
 import type { Db } from '../src/db/prisma.ts';
 import { tripTotal } from '../src/events/schemas/booking-outcome.ts';
 import { appendOutboxEvents } from '../src/outbox/append-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { businessFailure } from './errors.ts';
 import { runStepOnce } from './run-step-once.ts';

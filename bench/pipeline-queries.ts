@@ -4,14 +4,15 @@ import { connect } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { BookingView } from '../src/bookings/booking-view.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
-import { decodeEnvelope, decodeEvent } from '../src/consumers/decode-event.ts';
+import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
+import { readOrdering } from '../src/events/envelope.ts';
 import { notifierConsumer } from '../src/consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import type { Db } from '../src/db/prisma.ts';
 import type { OutboxEvent } from '../src/generated/prisma/client.ts';
 import { ensureStreams, natsTopology } from '../src/transport/jetstream/topology.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { createJetStreamPublisher } from '../src/transport/jetstream/publisher.ts';
 import { relayPartitionCount } from '../src/relay/partition-ownership.ts';
 import { markPublished, readPendingEvents } from '../src/relay/pending-events.ts';
@@ -89,5 +90,5 @@ async function markPublishedViaJetStream(prisma: Db, natsUrl: string, events: Ou
 function shadowCopy(event: OutboxEvent, shadowId: string) {
   const data = { ...(event.data as Record<string, unknown>), bookingId: shadowId };
   const cloudEvent = toCloudEvent({ ...event, id: randomUUID(), aggregateId: shadowId, data });
-  return decodeEvent(decodeEnvelope(JSON.stringify(cloudEvent)));
+  return readConsumedEvent(readOrdering(JSON.stringify(cloudEvent)));
 }

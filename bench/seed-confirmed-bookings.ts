@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { handlerFor } from '../src/consumers/event-consumer.ts';
 import { eventCatalog } from '../src/events/catalog.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
 import type { OfferPool } from './seed.ts';
 import { inTransaction } from './in-transaction.ts';

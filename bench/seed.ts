@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { eventCatalog } from '../src/events/catalog.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 
 /**
  * Rows written straight with SQL, fast, shaped like the ones the app writes (same tables, same JSON shapes, same

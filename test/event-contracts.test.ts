@@ -9,8 +9,8 @@ import { readPublishedSchemas } from '../src/events/schema-files.ts';
 import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
 import { handleBookingStatusChanged, notificationFor } from '../src/notifications/trip-notifications.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
 let h: Harness;

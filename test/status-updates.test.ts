@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { serve } from '../src/api/serve.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
-import { decodeEnvelope, decodeEvent } from '../src/consumers/decode-event.ts';
+import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
+import { readOrdering } from '../src/events/envelope.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
@@ -92,7 +93,7 @@ describe('status-updates consumer', () => {
     const before = { notifications: await h.prisma.tripNotification.findMany({ where: { bookingId } }), inbox: await settled(bookingId) };
     const last = all.filter((e) => e.type === EventType.bookingStatusChanged).at(-1)!;
     const consumer = statusUpdatesConsumer(createBookingApiClient({ baseUrl }));
-    expect(await applyEvent(h.prisma, consumer, decodeEvent(decodeEnvelope(JSON.stringify(toCloudEvent(last)))))).toBe('duplicate');
+    expect(await applyEvent(h.prisma, consumer, readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(last)))))).toBe('duplicate');
     const duplicates = async () =>
       (await h.metrics.consumerEvents.get()).values.find((v) => v.labels.consumer === 'status-updates' && v.labels.outcome === 'duplicate')?.value ?? 0;
     const duplicatesBefore = await duplicates();

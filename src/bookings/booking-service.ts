@@ -12,7 +12,7 @@ import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookin
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
-import { EventType } from '../outbox/event-types.ts';
+import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';

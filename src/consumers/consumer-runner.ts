@@ -3,7 +3,8 @@ import type { Db } from '../db/prisma.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import type { Delivery, DeliverySink } from '../transport/event-transport.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
-import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
+import { EventDecodeError, type OrderedEnvelope, readOrdering } from '../events/index.ts';
+import { readConsumedEvent } from './consumed-event.ts';
 import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
@@ -81,7 +82,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
     }
   }
 
-  async function deadLetter(delivery: Delivery, envelope: Envelope | undefined, reason: string) {
+  async function deadLetter(delivery: Delivery, envelope: OrderedEnvelope | undefined, reason: string) {
     log(`${consumer.name}: dead-lettering ${envelope ? `${envelope.type} ${envelope.id} (booking ${envelope.subject})` : 'a message'}: ${reason}`);
     await delivery.deadLetter(reason, envelope?.id);
     if (envelope) await recordDeadLetter(prisma, consumer, envelope, reason);
@@ -90,13 +91,13 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
 
   const databaseAnswers = () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
 
-  async function settleInOrder(delivery: Delivery, envelope: Envelope): Promise<void> {
+  async function settleInOrder(delivery: Delivery, envelope: OrderedEnvelope): Promise<void> {
     if (delivery.deliveryCount > maxDeliveries) {
       return deadLetter(delivery, envelope, `delivered ${delivery.deliveryCount} times without being settled`);
     }
     for (let attempt = 1; ; ) {
       try {
-        settle(delivery, await applyEvent(prisma, consumer, decodeEvent(envelope)));
+        settle(delivery, await applyEvent(prisma, consumer, readConsumedEvent(envelope)));
         return;
       } catch (error) {
         if (error instanceof EventOutOfOrder) {
@@ -104,7 +105,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
           delivery.redeliverLater(orderWaitMs);
           return;
         }
-        if (error instanceof UndecodableEvent || error instanceof LateEvent || isPermanentFailure(error)) {
+        if (error instanceof EventDecodeError || error instanceof LateEvent || isPermanentFailure(error)) {
           return deadLetter(delivery, envelope, (error as Error).message);
         }
         metrics.consumerFailures.inc(label);
@@ -131,7 +132,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
       const queue = lanes.get(bookingId);
       while (queue && queue.length > 0) {
         const delivery = queue.shift() as Delivery;
-        const envelope = decodeEnvelope(delivery.body); // decoded once already in dispatch: cannot fail here
+        const envelope = readOrdering(delivery.body); // decoded once already in dispatch: cannot fail here
         inHand.add(delivery);
         await settleInOrder(delivery, envelope)
           .catch((error: Error) => {
@@ -160,9 +161,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
 
     /** Queues a delivery on its booking's lane. Undecodable messages go to the dead-letter path directly. */
     dispatch(delivery: Delivery): void {
-      let envelope: Envelope;
+      let envelope: OrderedEnvelope;
       try {
-        envelope = decodeEnvelope(delivery.body);
+        envelope = readOrdering(delivery.body);
       } catch (error) {
         void deadLetter(delivery, undefined, (error as Error).message).catch((e: Error) => {
           log(`${consumer.name}: could not dead-letter an undecodable message: ${e.message}`);

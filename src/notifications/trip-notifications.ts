@@ -1,6 +1,6 @@
 import type { BookingView } from '../bookings/booking-view.ts';
 import type { DecodedEvent } from '../events/decode.ts';
-import type { EventType } from '../outbox/event-types.ts';
+import type { EventType } from '../events/event-types.ts';
 import { BookingApiError } from './booking-api-client.ts';
 
 export interface TripNotification {

@@ -1,4 +1,4 @@
-import type { OutboxRow } from '../outbox/cloud-event.ts';
+import type { OutboxRow } from '../events/cloud-event.ts';
 
 /**
  * The seam between the pipeline and a broker: the relay hands events to an EventPublisher, and a subscription

@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ensureNatsServer, type NatsServer, startNatsServer } from '../../src/transport/jetstream/nats-server.ts';
 import { type NatsTopology, natsTopology } from '../../src/transport/jetstream/topology.ts';
 import { freePort } from '../../src/lib/free-port.ts';
-import type { CloudEvent } from '../../src/outbox/cloud-event.ts';
+import type { CloudEvent } from '../../src/events/cloud-event.ts';
 
 /** The NATS server shared by everyone on this machine (.ci/run starts it). Tests use subjects and streams of their own. */
 export const sharedNatsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -31,7 +31,7 @@ export interface StoredMessage {
   subject: string;
   headers: Record<string, string>;
   /** The CloudEvent, or for a body that is not JSON (dead letters can be anything) a stand-in with no fields. */
-  event: CloudEvent;
+  event: CloudEvent & { bookingsequence: number };
   body: string;
 }
 
@@ -55,9 +55,9 @@ function stored(message: JsMsg): StoredMessage {
   const headers: Record<string, string> = {};
   for (const key of message.headers?.keys() ?? []) headers[key] = message.headers?.get(key) ?? '';
   const body = message.string();
-  let event = {} as CloudEvent;
+  let event = {} as StoredMessage['event'];
   try {
-    event = JSON.parse(body) as CloudEvent;
+    event = JSON.parse(body) as StoredMessage['event'];
   } catch {
     // kept as body only
   }

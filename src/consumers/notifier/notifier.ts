@@ -1,9 +1,9 @@
 import type { Tx } from '../../db/prisma.ts';
-import { EventType } from '../../outbox/event-types.ts';
-import type { DecodedEvent } from '../decode-event.ts';
+import { EventType } from '../../events/event-types.ts';
+import type { ConsumedEvent } from '../consumed-event.ts';
 import type { EventConsumer } from '../event-consumer.ts';
 
-type OutcomeEvent = DecodedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>;
+type OutcomeEvent = ConsumedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>;
 
 /**
  * Tells the traveler how their booking ended. It writes the email it would send into `outgoing_emails` (a mailer

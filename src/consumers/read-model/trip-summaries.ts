@@ -1,6 +1,6 @@
 import type { Prisma, Tx } from '../../db/prisma.ts';
-import { EventType } from '../../outbox/event-types.ts';
-import type { DecodedEvent } from '../decode-event.ts';
+import { EventType } from '../../events/event-types.ts';
+import type { ConsumedEvent } from '../consumed-event.ts';
 import type { EventConsumer } from '../event-consumer.ts';
 
 type LegKind = 'flight' | 'hotel' | 'car';
@@ -56,7 +56,7 @@ export const tripSummariesConsumer: EventConsumer = {
   },
 };
 
-async function legReserved(tx: Tx, event: DecodedEvent<'com.tripsaga.flight.reserved' | 'com.tripsaga.hotel.reserved' | 'com.tripsaga.car.reserved'>) {
+async function legReserved(tx: Tx, event: ConsumedEvent<'com.tripsaga.flight.reserved' | 'com.tripsaga.hotel.reserved' | 'com.tripsaga.car.reserved'>) {
   const { data } = event;
   await updateLegs(tx, event, (legs) => {
     legs[data.kind] = {
@@ -71,7 +71,7 @@ async function legReserved(tx: Tx, event: DecodedEvent<'com.tripsaga.flight.rese
 }
 
 function legReleased(kind: LegKind) {
-  return async (tx: Tx, event: DecodedEvent) => {
+  return async (tx: Tx, event: ConsumedEvent) => {
     await updateLegs(tx, event, (legs) => {
       const leg = legs[kind];
       if (leg) leg.status = 'RELEASED';
@@ -79,7 +79,7 @@ function legReleased(kind: LegKind) {
   };
 }
 
-async function outcome(tx: Tx, event: DecodedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>) {
+async function outcome(tx: Tx, event: ConsumedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>) {
   await summaryOf(tx, event);
   await tx.tripSummary.update({
     where: { bookingId: event.bookingId },
@@ -87,7 +87,7 @@ async function outcome(tx: Tx, event: DecodedEvent<'com.tripsaga.booking.confirm
   });
 }
 
-async function updateLegs(tx: Tx, event: DecodedEvent, change: (legs: TripLegs) => void) {
+async function updateLegs(tx: Tx, event: ConsumedEvent, change: (legs: TripLegs) => void) {
   const summary = await summaryOf(tx, event);
   const legs = structuredClone(summary.legs) as TripLegs;
   change(legs);
@@ -103,7 +103,7 @@ async function updateLegs(tx: Tx, event: DecodedEvent, change: (legs: TripLegs) 
   });
 }
 
-async function summaryOf(tx: Tx, event: DecodedEvent) {
+async function summaryOf(tx: Tx, event: ConsumedEvent) {
   const summary = await tx.tripSummary.findUnique({ where: { bookingId: event.bookingId } });
   // Events are applied in order, so only a dead-lettered booking.requested leaves no row to update.
   if (!summary) throw new Error(`no trip summary for booking ${event.bookingId}: its booking.requested event was not applied`);

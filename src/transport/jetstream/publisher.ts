@@ -1,7 +1,7 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
-import { cloudEventContentType, toCloudEvent } from '../../outbox/cloud-event.ts';
+import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
 import type { EventPublisher, PendingEvent, PublishReport } from '../event-transport.ts';
 import type { NatsTopology } from './topology.ts';
 

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
-import { cloudEventContentType } from '../../outbox/cloud-event.ts';
+import { cloudEventContentType } from '../../events/cloud-event.ts';
 import type { Delivery, DeliverySink } from '../event-transport.ts';
 import { ensureStreams, isNotFound, type NatsTopology } from './topology.ts';
 
