@@ -7,7 +7,7 @@ import { applyEvent } from '../src/consumers/apply-event.ts';
 import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
 import { readOrdering } from '../src/events/envelope.ts';
 import { notifierConsumer } from '../src/consumers/notifier/notifier.ts';
-import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import type { Db } from '../src/db/prisma.ts';
 import type { OutboxEvent } from '../src/generated/prisma/client.ts';

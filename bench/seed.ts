@@ -91,7 +91,7 @@ export async function seedPendingBookings(db: pg.Pool, count: number, offers: Of
 export async function resetBookings(db: pg.Pool): Promise<void> {
   await db.query(
     `TRUNCATE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events,
-              consumer_inbox, consumer_log_positions, trip_summaries, outgoing_emails, trip_notifications`,
+              consumer_inbox, trip_summaries, outgoing_emails, trip_notifications`,
   );
   await db.query('UPDATE offers SET available = capacity');
 }

@@ -3,7 +3,7 @@ import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
-import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';

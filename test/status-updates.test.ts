@@ -9,7 +9,7 @@ import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
 import { readOrdering } from '../src/events/envelope.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
-import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
+import { createBookingApiClient } from '../src/consumers/status-updates/booking-api-client.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';

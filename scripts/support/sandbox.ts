@@ -13,7 +13,7 @@ import { connectClient, connectWorkerConnection } from '../../src/temporal/conne
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
-import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../../src/db/throwaway-database.ts';
 

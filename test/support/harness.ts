@@ -7,7 +7,7 @@ import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
-import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';

@@ -1,25 +1,13 @@
 import type { Prisma, Tx } from '../../db/prisma.ts';
 import { EventType } from '../../events/event-types.ts';
+import { type LegKind, type TripLegs, summaryTotal } from '../../read-model/trip-summary.ts';
 import type { ConsumedEvent } from '../consumed-event.ts';
 import type { EventConsumer } from '../event-consumer.ts';
 
-type LegKind = 'flight' | 'hotel' | 'car';
-
-export interface TripLeg {
-  offerId: string;
-  offerName?: string;
-  quantity: number;
-  /** REQUESTED (asked for, not reserved yet or never), RESERVED, RELEASED (given back). */
-  status: 'REQUESTED' | 'RESERVED' | 'RELEASED';
-  amount?: number;
-  currency?: string;
-}
-
-export type TripLegs = Partial<Record<LegKind, TripLeg>>;
-
 /**
- * The CQRS read side: `trip_summaries`, one row per booking, built from the booking's events and nothing else. It
- * answers GET /travelers/:email/trips without touching the tables the saga writes.
+ * The CQRS read side: `trip_summaries` (src/read-model/trip-summary.ts), one row per booking, built from the booking's
+ * events and nothing else. It answers GET /travelers/:email/trips without touching the tables the saga writes, and
+ * says what GET /bookings/:id says: the same words for legs and payment, the same money.
  */
 export const tripSummariesConsumer: EventConsumer = {
   name: 'trip-summaries',
@@ -27,9 +15,9 @@ export const tripSummariesConsumer: EventConsumer = {
     [EventType.bookingRequested]: async (tx, { data, occurredAt }) => {
       const { flight, hotel, car } = data.trip;
       const legs: TripLegs = {
-        flight: { ...flight, status: 'REQUESTED' },
-        hotel: { ...hotel, status: 'REQUESTED' },
-        ...(car ? { car: { ...car, status: 'REQUESTED' as const } } : {}),
+        flight: { ...flight, status: 'PENDING' },
+        hotel: { ...hotel, status: 'PENDING' },
+        ...(car ? { car: { ...car, status: 'PENDING' as const } } : {}),
       };
       await tx.tripSummary.create({
         data: {
@@ -50,6 +38,18 @@ export const tripSummariesConsumer: EventConsumer = {
     [EventType.flightReleased]: legReleased('flight'),
     [EventType.hotelReleased]: legReleased('hotel'),
     [EventType.carReleased]: legReleased('car'),
+    [EventType.paymentCharged]: async (tx, event) => {
+      await summaryOf(tx, event);
+      const { amount, currency } = event.data;
+      await tx.tripSummary.update({
+        where: { bookingId: event.bookingId },
+        data: { paymentStatus: 'CHARGED', totalAmount: amount, currency, updatedAt: event.occurredAt },
+      });
+    },
+    [EventType.paymentRefunded]: async (tx, event) => {
+      await summaryOf(tx, event);
+      await tx.tripSummary.update({ where: { bookingId: event.bookingId }, data: { paymentStatus: 'REFUNDED', updatedAt: event.occurredAt } });
+    },
     [EventType.bookingConfirmed]: outcome,
     [EventType.bookingCompensated]: outcome,
     [EventType.bookingCancelled]: outcome,
@@ -74,32 +74,33 @@ function legReleased(kind: LegKind) {
   return async (tx: Tx, event: ConsumedEvent) => {
     await updateLegs(tx, event, (legs) => {
       const leg = legs[kind];
-      if (leg) leg.status = 'RELEASED';
+      if (leg) leg.status = 'CANCELLED';
     });
   };
 }
 
+/** The booking settled: a leg the saga never reached was never taken, as the booking API says (NOT_RESERVED). */
 async function outcome(tx: Tx, event: ConsumedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>) {
-  await summaryOf(tx, event);
-  await tx.tripSummary.update({
-    where: { bookingId: event.bookingId },
-    data: { status: event.data.status, reason: event.data.reason ?? null, updatedAt: event.occurredAt },
-  });
+  await updateLegs(
+    tx,
+    event,
+    (legs) => {
+      for (const leg of Object.values(legs)) if (leg?.status === 'PENDING') leg.status = 'NOT_RESERVED';
+    },
+    { status: event.data.status, reason: event.data.reason ?? null },
+  );
 }
 
-async function updateLegs(tx: Tx, event: ConsumedEvent, change: (legs: TripLegs) => void) {
+async function updateLegs(tx: Tx, event: ConsumedEvent, change: (legs: TripLegs) => void, also: Prisma.TripSummaryUpdateInput = {}) {
   const summary = await summaryOf(tx, event);
   const legs = structuredClone(summary.legs) as TripLegs;
   change(legs);
-  const reserved = Object.values(legs).filter((leg) => leg?.status === 'RESERVED');
+  const charge = summary.paymentStatus ? { amount: summary.totalAmount, currency: summary.currency ?? '' } : undefined;
+  const total = summaryTotal(legs, charge);
+  const priced = charge !== undefined || Object.values(legs).some((leg) => leg?.status === 'RESERVED');
   await tx.tripSummary.update({
     where: { bookingId: event.bookingId },
-    data: {
-      legs: legs as Prisma.InputJsonObject,
-      totalAmount: reserved.reduce((sum, leg) => sum + (leg?.amount ?? 0), 0),
-      currency: reserved[0]?.currency ?? summary.currency,
-      updatedAt: event.occurredAt,
-    },
+    data: { ...also, legs: legs as Prisma.InputJsonObject, totalAmount: total.amount, currency: priced ? total.currency : summary.currency, updatedAt: event.occurredAt },
   });
 }
 
