@@ -5,6 +5,7 @@ import type { Delivery, DeliverySink } from '../transport/event-transport.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
 import { EventDecodeError, type OrderedEnvelope, readOrdering } from '../events/index.ts';
 import { readConsumedEvent } from './consumed-event.ts';
+import { createLaneScheduler } from './lane-scheduler.ts';
 import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
@@ -33,13 +34,16 @@ export interface ConsumerRunnerOptions {
 }
 
 /**
- * Runs one consumer over deliveries from the broker. Each booking has a lane: its events are applied one after
- * another, in sequence; lanes of different bookings run side by side, so an event that keeps failing holds up only
- * its own booking while it is retried, and then goes to the dead-letter path with the reason.
+ * Runs one consumer over deliveries from the broker. Each booking has a lane (lane-scheduler.ts): its events are
+ * applied one after another, in sequence; lanes of different bookings run side by side, so an event that keeps
+ * failing holds up only its own booking while it is retried, and then goes to the dead-letter path with the reason.
  *
  * An attempt counts against the event only while the database answers: when PostgreSQL itself is down, every event
  * fails, and none of them is to blame; they are retried, with backoff, until it is back.
  */
+/** A delivery waiting in its booking's lane, with the ordering attributes already read off it. */
+type Queued = { delivery: Delivery; envelope: OrderedEnvelope };
+
 export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySink & { consumer: EventConsumer } {
   const { prisma, consumer, metrics, log = () => {} } = options;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -51,28 +55,27 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
   const concurrency = options.concurrency ?? 8;
   const label = { consumer: consumer.name };
 
-  const lanes = new Map<string, Delivery[]>();
-  const ready: string[] = []; // bookings with work and no running lane
-  let running = 0;
-  let idle: (() => void) | undefined;
-
   // Deliveries wait in their lane (behind their booking's earlier events, or for a free slot): without a sign of
   // life the broker would deliver them again meanwhile, only for the inbox to discard the copy.
   let keepAliveTimer: NodeJS.Timeout | undefined;
-  const inHand = new Set<Delivery>();
-  const keepQueuedAlive = () => {
-    for (const delivery of inHand) delivery.keepAlive();
-    for (const lane of lanes.values()) for (const delivery of lane) delivery.keepAlive();
-  };
-  const watchQueue = () => {
-    if (lanes.size > 0 && !keepAliveTimer) {
-      keepAliveTimer = setInterval(keepQueuedAlive, options.keepAliveEveryMs ?? 2_000);
-      keepAliveTimer.unref();
-    } else if (lanes.size === 0 && keepAliveTimer) {
+  const lanes = createLaneScheduler<Queued>({
+    concurrency,
+    work: ({ delivery, envelope }) =>
+      settleInOrder(delivery, envelope).catch((error: Error) => {
+        // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
+        log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
+        delivery.redeliverLater(orderWaitMs);
+      }),
+    onBusyChange: (busy) => {
       clearInterval(keepAliveTimer);
       keepAliveTimer = undefined;
-    }
-  };
+      if (!busy) return;
+      keepAliveTimer = setInterval(() => {
+        for (const { delivery } of lanes.held()) delivery.keepAlive();
+      }, options.keepAliveEveryMs ?? 2_000);
+      keepAliveTimer.unref();
+    },
+  });
 
   function settle(delivery: Delivery, outcome: ApplyOutcome | 'dead_lettered') {
     delivery.ack();
@@ -126,35 +129,6 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
     }
   }
 
-  async function runLane(bookingId: string) {
-    running += 1;
-    try {
-      const queue = lanes.get(bookingId);
-      while (queue && queue.length > 0) {
-        const delivery = queue.shift() as Delivery;
-        const envelope = readOrdering(delivery.body); // decoded once already in dispatch: cannot fail here
-        inHand.add(delivery);
-        await settleInOrder(delivery, envelope)
-          .catch((error: Error) => {
-            // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
-            log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
-            delivery.redeliverLater(orderWaitMs);
-          })
-          .finally(() => inHand.delete(delivery));
-      }
-      lanes.delete(bookingId);
-    } finally {
-      running -= 1;
-      watchQueue();
-      startLanes();
-      if (running === 0 && lanes.size === 0) idle?.();
-    }
-  }
-
-  function startLanes() {
-    while (running < concurrency && ready.length > 0) void runLane(ready.shift() as string);
-  }
-
   return {
     name: consumer.name,
     consumer,
@@ -171,24 +145,11 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
         });
         return;
       }
-      const lane = lanes.get(envelope.subject);
-      if (lane) {
-        lane.push(delivery);
-        return;
-      }
-      lanes.set(envelope.subject, [delivery]);
-      ready.push(envelope.subject);
-      watchQueue();
-      startLanes();
+      lanes.push(envelope.subject, { delivery, envelope });
     },
 
     /** Resolves when every queued delivery has been worked on. */
-    async drained(): Promise<void> {
-      if (running === 0 && lanes.size === 0) return;
-      await new Promise<void>((resolve) => {
-        idle = resolve;
-      });
-    },
+    drained: () => lanes.drained(),
   };
 }
 
