@@ -193,7 +193,7 @@ function startPipelineProcesses(
   logDir: string,
   profileArgs: (name: string) => string[],
 ): Promise<RunningProcess>[] {
-  const pipelineEnv = { ...env, EVENT_TRANSPORT: 'jetstream', NATS_SUBJECT_ROOT: topology.root };
+  const pipelineEnv = { ...env, NATS_SUBJECT_ROOT: topology.root };
   return [
     startNodeProcess({
       name: 'relay',
