@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendOutboxEvent } from '../../src/outbox/append-event.ts';
-import { EventType } from '../../src/outbox/event-types.ts';
+import { EventType } from '../../src/events/event-types.ts';
 import { startEventPipeline } from '../../src/pipeline/event-pipeline.ts';
 import { waitUntil } from '../support/direct-trips.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   nc = await connect({ servers: sharedNatsUrl });
   db = new pg.Client({ connectionString: ownDb.url });
   await db.connect();
-  pipeline = startEventPipeline({ db: h.db, transport: 'jetstream', natsUrl: sharedNatsUrl, natsSubjectRoot: topology.root, metrics: h.metrics, relay: true, consumers: false });
+  pipeline = startEventPipeline({ db: h.db, natsUrl: sharedNatsUrl, natsSubjectRoot: topology.root, metrics: h.metrics, relay: true, consumers: false });
   // The relay creates the stream; the anti-pattern publishes into the same one.
   await waitUntil('the relay to create its stream', async () => (await readStream(nc, topology.eventsStream)) && true);
 });

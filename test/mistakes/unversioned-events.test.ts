@@ -10,7 +10,7 @@ import { EventDecodeError } from '../../src/events/decode-error.ts';
 import { EventDefinition } from '../../src/events/define-event.ts';
 import { readPublishedSchemas } from '../../src/events/schema-files.ts';
 import { bookingConfirmedV2 } from '../../src/events/schemas/booking-outcome.ts';
-import { EventType } from '../../src/outbox/event-types.ts';
+import { EventType } from '../../src/events/event-types.ts';
 import { startEventPipeline } from '../../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from '../support/direct-trips.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
@@ -74,7 +74,6 @@ it('a renamed field: the unversioned consumer counts it as nothing, the versione
   const trips = [await directTrip(h, offers), await directTrip(h, offers), await directTrip(h, offers)];
   const pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,
