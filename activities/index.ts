@@ -1,6 +1,6 @@
 import type { Db } from '../src/db/prisma.ts';
 import { recordBookingOutcome } from './booking-outcome.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { type Clock, systemClock } from '../src/lib/clock.ts';
 import { walletPaymentMethod } from '../src/wallet/wallet-payment-method.ts';
 import { defaultWalletSettings, type WalletSettings } from '../src/wallet/wallet-settings.ts';
 import { providerPaymentMethod } from './payment-method.ts';

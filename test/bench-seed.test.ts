@@ -1,20 +1,21 @@
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { createActivities } from '../activities/index.ts';
 import { seedConfirmedBookings } from '../bench/seed-confirmed-bookings.ts';
 import { type OfferPool, resetBookings, seedOffers, seedPendingBookings } from '../bench/seed.ts';
 import { createBookingService } from '../src/bookings/booking-service.ts';
 import { type BookingView, toBookingView } from '../src/bookings/booking-view.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
-import { decodeEnvelope, decodeEvent } from '../src/consumers/decode-event.ts';
+import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
+import { readOrdering } from '../src/events/envelope.ts';
 import { notifierConsumer } from '../src/consumers/notifier/notifier.ts';
-import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import { type Database, openDatabase } from '../src/db/open-database.ts';
 import type { Db } from '../src/db/prisma.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { walletStatementsConsumer } from '../src/wallet/projections/wallet-statement.ts';
 import { walletStreamId } from '../src/wallet/wallet-stream.ts';
 import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
@@ -194,7 +195,7 @@ describe('bench seed', () => {
     let answer: BookingView = { ...confirmedView, status: 'PENDING' };
     const events = await prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { sequence: 'asc' } });
     const walletEvents = await prisma.outboxEvent.findMany({ where: { aggregateId: wallet }, orderBy: { sequence: 'asc' } });
-    const decode = (e: (typeof events)[number]) => decodeEvent(decodeEnvelope(JSON.stringify(toCloudEvent(e))));
+    const decode = (e: (typeof events)[number]) => readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(e))));
     const consumersRun = [tripSummariesConsumer, notifierConsumer, statusUpdatesConsumer({ getBooking: async () => answer }), walletStatementsConsumer];
     expect(consumersRun).toHaveLength(consumers);
     for (const consumer of consumersRun) {

@@ -27,7 +27,7 @@ type WalletEvent = { type: string; streamPosition: number; data: { amount?: numb
 
 it('npm start on the embedded database: a deposit, a booking charged to the wallet, a cancellation refunded', async () => {
   app = await startAppProcess(
-    'src/main.ts',
+    'src/entrypoints/start.ts',
     {
       TRIPSAGA_DATA_DIR: dataDir,
       PORT: '0',

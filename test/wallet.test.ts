@@ -6,8 +6,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { loadAggregate } from '../src/event-store/load-aggregate.ts';
-import { ensureStreams } from '../src/nats/topology.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { ensureStreams } from '../src/transport/jetstream/topology.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { rebuildWalletProjections } from '../src/wallet/projections/rebuild.ts';
 import { walletPaymentMethod } from '../src/wallet/wallet-payment-method.ts';
@@ -47,7 +47,6 @@ beforeAll(async () => {
   await ensureStreams(await jetstreamManager(nc), topology);
   pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,

@@ -14,7 +14,7 @@ import {
   idempotencyKeySchema,
   readinessSchema,
 } from './schemas.ts';
-import { travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
 import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
 import { depositRequestSchema } from './wallet-schemas.ts';

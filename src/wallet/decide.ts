@@ -1,11 +1,7 @@
+import { formatMoney, type Money } from '../lib/money.ts';
 import { type WalletEvent, WalletEvents } from './wallet-events.ts';
 import { evolve, type WalletState } from './wallet-state.ts';
 
-export interface Money {
-  /** Minor units. */
-  amount: number;
-  currency: string;
-}
 
 export type WalletCommand =
   | { type: 'OpenWallet'; traveler: string; openingCredit: Money }
@@ -44,7 +40,6 @@ const reject = (rejected: WalletRejectionReason, message: string, details: Recor
   details,
 });
 
-const format = ({ amount, currency }: Money) => `${(amount / 100).toFixed(2)} ${currency}`;
 
 /**
  * Pure: what a command does to a wallet in this state: the events to append, none (already done: a retry), or a
@@ -75,7 +70,7 @@ export function decide(command: WalletCommand, state: WalletState): WalletDecisi
       const invalid = invalidAmount(command.amount, currency);
       if (invalid) return invalid;
       if (state.balance + command.amount.amount > maxWalletBalance) {
-        return reject('BalanceLimitExceeded', `a wallet holds at most ${format({ amount: maxWalletBalance, currency })}`, {
+        return reject('BalanceLimitExceeded', `a wallet holds at most ${formatMoney({ amount: maxWalletBalance, currency })}`, {
           balance: state.balance,
           amount: command.amount.amount,
         });
@@ -91,7 +86,7 @@ export function decide(command: WalletCommand, state: WalletState): WalletDecisi
       const invalid = invalidAmount(command.amount, currency, 0); // a trip priced at 0 is charged 0, and recorded
       if (invalid) return invalid;
       if (command.amount.amount > state.balance) {
-        return reject('InsufficientFunds', `${format(command.amount)} is more than the balance of ${format({ amount: state.balance, currency })}`, {
+        return reject('InsufficientFunds', `${formatMoney(command.amount)} is more than the balance of ${formatMoney({ amount: state.balance, currency })}`, {
           balance: state.balance,
           amount: command.amount.amount,
           currency,

@@ -1,7 +1,7 @@
 import { decodeStoredData, eventCatalog } from '../events/index.ts';
 import type { DecodedData } from '../events/catalog.ts';
 import type { EventCodec } from '../event-store/types.ts';
-import { EventType, type WalletEventType, walletEventTypes } from '../outbox/event-types.ts';
+import { EventType, type WalletEventType, walletEventTypes } from '../events/event-types.ts';
 
 /** One event of a wallet's stream, its data in the newest version (src/events/schemas/wallet-events.ts). */
 export type WalletEvent = { [T in WalletEventType]: { type: T; data: DecodedData<T> } }[WalletEventType];

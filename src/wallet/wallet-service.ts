@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Db, transactionOptions } from '../db/prisma.ts';
 import { loadAggregate } from '../event-store/load-aggregate.ts';
 import { readStream } from '../event-store/read-stream.ts';
-import type { Money } from './decide.ts';
+import type { Money } from '../lib/money.ts';
 import { readWalletStatement } from './projections/wallet-statements-read.ts';
 import { executeWalletCommand } from './wallet-commands.ts';
 import { walletEventCodec } from './wallet-events.ts';

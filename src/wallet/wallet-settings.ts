@@ -1,4 +1,4 @@
-import type { Money } from './decide.ts';
+import type { Money } from '../lib/money.ts';
 
 export interface WalletSettings {
   /** What a new traveler's wallet opens with (WALLET_OPENING_CREDIT, minor units, EUR). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvent, decodeStoredData } from '../../src/events/index.ts';
-import { EventType } from '../../src/outbox/event-types.ts';
+import { EventType } from '../../src/events/event-types.ts';
 import { walletEventCodec } from '../../src/wallet/wallet-events.ts';
 import { evolve, unopenedWallet } from '../../src/wallet/wallet-state.ts';
 import { recordedWalletV1Events } from '../support/recorded-events.ts';

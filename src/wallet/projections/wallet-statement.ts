@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/prisma.ts';
-import type { DecodedEvent } from '../../consumers/decode-event.ts';
+import type { ConsumedEvent } from '../../consumers/consumed-event.ts';
 import type { EventConsumer } from '../../consumers/event-consumer.ts';
-import { EventType } from '../../outbox/event-types.ts';
+import { EventType } from '../../events/event-types.ts';
 import { type WalletEvent, WalletEvents } from '../wallet-events.ts';
 
 export interface StatementLine {
@@ -41,7 +41,7 @@ export async function insertStatementRows(tx: Tx, rows: readonly StatementRow[])
   await tx.walletStatementEntry.createMany({ data: rows.map((row) => ({ ...row })), skipDuplicates: true });
 }
 
-type WalletDecodedEvent = DecodedEvent<(typeof WalletEvents)[keyof typeof WalletEvents]>;
+type WalletDecodedEvent = ConsumedEvent<(typeof WalletEvents)[keyof typeof WalletEvents]>;
 
 /**
  * The async projection: each traveler's statement, built by a consumer from the wallet's events as the relay
