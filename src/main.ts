@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { serve } from './api/serve.ts';
 import { loadConfig } from './config.ts';
+import { loadDataProtection } from './data-protection/data-protection.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createPipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { resolveEventTransport, startEventPipeline } from './pipeline/event-pipeline.ts';
@@ -21,6 +22,8 @@ import { runSagaStarter } from './worker/saga-starter.ts';
 const log = (line: string) => console.log(`[tripsaga] ${line}`);
 const config = loadConfig();
 
+// Keys from the environment, else generated once under the data directory (docs/security.md).
+const protection = await loadDataProtection({ dataDir: config.dataDir, createIfMissing: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
 let devServer: DevServer | undefined;
 let temporalAddress = config.temporalAddress;
@@ -39,11 +42,11 @@ if (!temporalAddress) {
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
-const temporal = await connectClient(temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, dataConverter: protection.dataConverter });
+const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics);
 const transport = await resolveEventTransport(config.eventTransport ?? 'auto', config.natsUrl);
 const server = await serve(app, config.port);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).

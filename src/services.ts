@@ -4,6 +4,7 @@ import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
 import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
+import type { DataProtection } from './data-protection/data-protection.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
@@ -16,6 +17,7 @@ export function createServices(
   config: AppConfig,
   db: Database,
   temporal: Client,
+  protection: DataProtection,
   log: (line: string) => void,
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
@@ -26,6 +28,7 @@ export function createServices(
     clock: systemClock,
     temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
     cancellationWindow: config.cancellationWindow,
+    travelerPseudonym: protection.travelerPseudonym,
     log,
   });
   const app = createApp({

@@ -1,4 +1,5 @@
 import { loadConfig, requireSetting } from '../config.ts';
+import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { probeOutboxBacklog } from '../relay/pending-events.ts';
@@ -11,12 +12,13 @@ const log = (line: string) => console.log(`[api] ${line}`);
 const config = loadConfig();
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL server (npm start embeds one)');
 
+const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
-const temporal = await connectClient(config.temporalAddress);
+const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 // The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
 probeOutboxBacklog(metrics, db.prisma, config.eventTransport === 'embedded' ? 'embedded' : 'jetstream');
-const { app } = createServices(config, db, temporal, log, metrics);
+const { app } = createServices(config, db, temporal, protection, log, metrics);
 const server = await serve(app, config.port);
 log(`listening on http://localhost:${server.port}`);
 

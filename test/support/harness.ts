@@ -14,6 +14,7 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
@@ -38,7 +39,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
-  const temporal: Client = await connectClient(temporalAddress);
+  const protection = await testDataProtection();
+  const temporal: Client = await connectClient(temporalAddress, protection.dataConverter);
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -46,6 +48,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     clock: systemClock,
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
+    travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
@@ -66,6 +69,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
+      dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
@@ -87,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     offers,
     app,
     temporal,
+    protection,
     taskQueue,
     databaseUrl,
     temporalAddress,
