@@ -67,6 +67,9 @@ const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
 log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (protection.codecOperatorToken) {
+  log(`codec endpoint for the Web UI: http://localhost:${server.port}/codec (start a browser session at /codec/session; docs/security.md)`);
+}
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
 let stopping = false;

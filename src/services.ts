@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { systemClock } from '../activities/clock.ts';
 import { createApp } from './api/app.ts';
+import { operatorSecretAuthorizer } from './api/codec-endpoint.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
 import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
@@ -21,12 +22,13 @@ export function createServices(
   log: (line: string) => void,
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
+  const temporalUiUrl = config.temporalUiUrl ?? defaultTemporalUiUrl;
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
     taskQueue: config.taskQueue,
     clock: systemClock,
-    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
+    temporalUiUrl,
     cancellationWindow: config.cancellationWindow,
     travelerPseudonym: protection.travelerPseudonym,
     log,
@@ -42,6 +44,10 @@ export function createServices(
         await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}));
       },
     },
+    // Interim: a shared operator secret. The Web UI at temporalUiUrl may call it from the browser.
+    ...(protection.codecOperatorToken
+      ? { codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken), allowedOrigins: [new URL(temporalUiUrl).origin] } }
+      : {}),
     log,
   });
   return { bookings, app, metrics };

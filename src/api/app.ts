@@ -7,6 +7,7 @@ import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
@@ -29,6 +30,8 @@ export interface AppDependencies {
   metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
+  /** Serve the Temporal codec endpoint (POST /codec/decode, /codec/encode) for the Web UI. */
+  codec?: CodecEndpointOptions;
   log?: (line: string) => void;
 }
 
@@ -43,9 +46,11 @@ function requireJson(req: Request) {
 
 const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
 
-export function createApp({ bookings, offers, trips, metrics, readiness, log = console.error }: AppDependencies) {
+export function createApp({ bookings, offers, trips, metrics, readiness, codec, log = console.error }: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
+  // Before the API's own body parser: payloads from histories may be larger than its limit.
+  if (codec) app.use(codecRouter(codec));
   app.use(express.json({ limit: '16kb' }));
 
   app.get('/healthz', (_req, res) => {

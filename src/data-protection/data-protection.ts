@@ -9,11 +9,18 @@ export interface DataProtection {
   /** For Client and Worker options: payloads pass through the codec on their way to and from the server. */
   dataConverter: DataConverter;
   travelerPseudonym: TravelerPseudonym;
+  /** The interim secret of the codec endpoint (see src/api/codec-endpoint.ts); absent, the endpoint is off. */
+  codecOperatorToken?: string;
 }
 
 export function dataProtection(keys: DataProtectionKeys): DataProtection {
   const codec = new EncryptionCodec(keys.codec);
-  return { codec, dataConverter: { payloadCodecs: [codec] }, travelerPseudonym: travelerPseudonym(keys.travelerPseudonymKey) };
+  return {
+    codec,
+    dataConverter: { payloadCodecs: [codec] },
+    travelerPseudonym: travelerPseudonym(keys.travelerPseudonymKey),
+    ...(keys.codecOperatorToken ? { codecOperatorToken: keys.codecOperatorToken } : {}),
+  };
 }
 
 /** The keys from the environment or the data directory (see keys.ts), ready for clients and workers. */

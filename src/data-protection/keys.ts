@@ -10,6 +10,8 @@ import type { CodecKeyRing } from './encryption-codec.ts';
 export interface DataProtectionKeys {
   codec: CodecKeyRing;
   travelerPseudonymKey: Buffer;
+  /** The interim secret an operator presents to the codec endpoint; absent, the endpoint is not served. */
+  codecOperatorToken?: string;
 }
 
 /** Where `npm start` keeps the keys it generated, relative to its data directory. */
@@ -18,6 +20,7 @@ export const keyFileName = path.join('secrets', 'data-protection.json');
 interface KeyFile {
   codec: { activeKeyId: string; keys: Record<string, string> };
   travelerPseudonymKey: string;
+  codecOperatorToken?: string;
 }
 
 export interface LoadKeysOptions {
@@ -35,15 +38,20 @@ export interface LoadKeysOptions {
  * - TEMPORAL_CODEC_KEYS: `id=base64,id=base64,...`, each key 32 random bytes (`openssl rand -base64 32`).
  * - TEMPORAL_CODEC_ACTIVE_KEY: the id that encrypts; default the first listed. The others only decrypt.
  * - TRAVELER_PSEUDONYM_KEY: base64, at least 32 bytes.
+ * - CODEC_OPERATOR_TOKEN: the secret the codec endpoint asks for (at least 24 characters); optional.
  */
 export async function loadDataProtectionKeys({ env = process.env, dataDir, createIfMissing = false }: LoadKeysOptions): Promise<DataProtectionKeys> {
   const fromEnv = {
     codec: env.TEMPORAL_CODEC_KEYS?.trim() ? parseCodecKeys(env.TEMPORAL_CODEC_KEYS, env.TEMPORAL_CODEC_ACTIVE_KEY) : undefined,
     travelerPseudonymKey: env.TRAVELER_PSEUDONYM_KEY?.trim() ? pseudonymKey(env.TRAVELER_PSEUDONYM_KEY, 'TRAVELER_PSEUDONYM_KEY') : undefined,
   };
-  if (fromEnv.codec && fromEnv.travelerPseudonymKey) return { codec: fromEnv.codec, travelerPseudonymKey: fromEnv.travelerPseudonymKey };
+  const codecOperatorToken = operatorToken(env.CODEC_OPERATOR_TOKEN);
+  if (fromEnv.codec && fromEnv.travelerPseudonymKey) {
+    return { codec: fromEnv.codec, travelerPseudonymKey: fromEnv.travelerPseudonymKey, ...(codecOperatorToken ? { codecOperatorToken } : {}) };
+  }
   const file = await readKeyFile(dataDir, createIfMissing);
-  return { codec: fromEnv.codec ?? file.codec, travelerPseudonymKey: fromEnv.travelerPseudonymKey ?? file.travelerPseudonymKey };
+  const token = codecOperatorToken ?? file.codecOperatorToken;
+  return { codec: fromEnv.codec ?? file.codec, travelerPseudonymKey: fromEnv.travelerPseudonymKey ?? file.travelerPseudonymKey, ...(token ? { codecOperatorToken: token } : {}) };
 }
 
 export function parseCodecKeys(list: string, activeKeyId?: string): CodecKeyRing {
@@ -63,6 +71,13 @@ export function parseCodecKeys(list: string, activeKeyId?: string): CodecKeyRing
   return { activeKeyId: active, keys };
 }
 
+function operatorToken(value: string | undefined): string | undefined {
+  const token = value?.trim();
+  if (!token) return undefined;
+  if (token.length < 24 || !/^[\x21-\x7e]+$/.test(token)) throw new Error('CODEC_OPERATOR_TOKEN must be at least 24 printable ASCII characters');
+  return token;
+}
+
 function pseudonymKey(base64: string, name: string): Buffer {
   const key = Buffer.from(base64.trim(), 'base64');
   if (key.length < 32) throw new Error(`${name} must be at least 32 bytes in base64, got ${key.length} bytes`);
@@ -74,6 +89,7 @@ export function generateKeyFile(activeKeyId = `k${new Date().toISOString().slice
   return {
     codec: { activeKeyId, keys: { [activeKeyId]: randomBytes(32).toString('base64') } },
     travelerPseudonymKey: randomBytes(32).toString('base64'),
+    codecOperatorToken: randomBytes(24).toString('base64url'),
   };
 }
 
@@ -112,6 +128,7 @@ async function readKeyFile(dataDir: string, createIfMissing: boolean) {
   return {
     codec: parseCodecKeys(ring, stored.codec.activeKeyId),
     travelerPseudonymKey: pseudonymKey(stored.travelerPseudonymKey, `travelerPseudonymKey in ${file}`),
+    codecOperatorToken: operatorToken(stored.codecOperatorToken),
   };
 }
 
@@ -126,11 +143,12 @@ async function writeKeyFile(file: string, content: KeyFile) {
  * Fresh keys as the environment variables that carry them: for a launcher whose processes must share one set
  * (the tests, the benchmark).
  */
-export function generatedKeyEnvironment(): Record<'TEMPORAL_CODEC_KEYS' | 'TEMPORAL_CODEC_ACTIVE_KEY' | 'TRAVELER_PSEUDONYM_KEY', string> {
+export function generatedKeyEnvironment(): Record<'TEMPORAL_CODEC_KEYS' | 'TEMPORAL_CODEC_ACTIVE_KEY' | 'TRAVELER_PSEUDONYM_KEY' | 'CODEC_OPERATOR_TOKEN', string> {
   const generated = generateKeyFile();
   return {
     TEMPORAL_CODEC_KEYS: Object.entries(generated.codec.keys).map(([id, key]) => `${id}=${key}`).join(','),
     TEMPORAL_CODEC_ACTIVE_KEY: generated.codec.activeKeyId,
     TRAVELER_PSEUDONYM_KEY: generated.travelerPseudonymKey,
+    CODEC_OPERATOR_TOKEN: generated.codecOperatorToken!,
   };
 }
