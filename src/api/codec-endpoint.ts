@@ -3,7 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { sendError } from './http-errors.ts';
+import { requireUtf8, sendError } from './http-errors.ts';
 
 /**
  * A Temporal codec server (the HTTP protocol the Web UI and `temporal` CLI speak): POST {endpoint}/decode and
@@ -61,7 +61,8 @@ export function operatorSecretAuthorizer(secret: string): CodecAuthorizer {
 }
 
 const base64 = z.string().max(4_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const payloadsSchema = z.strictObject({
+/** The codec protocol's body, both ways (Temporal's Payloads message in proto3 JSON). */
+export const payloadsSchema = z.strictObject({
   payloads: z
     .array(z.strictObject({ metadata: z.record(z.string().max(256), base64).nullish(), data: base64.nullish() }))
     .max(1_000, 'at most 1000 payloads per call'),
@@ -91,7 +92,7 @@ export function codecRouter({ codec, authorize, allowedOrigins }: CodecEndpointO
     }),
   );
   // Histories can hold larger payloads than the API's own 16 KiB bodies.
-  router.use(codecPath, express.json({ limit: '4mb' }));
+  router.use(codecPath, express.json({ limit: '4mb', verify: requireUtf8 }));
 
   async function authorized(req: Request, res: Response) {
     const decision = await authorize(req);
@@ -144,6 +145,7 @@ export function codecRouter({ codec, authorize, allowedOrigins }: CodecEndpointO
   });
 
   const bodyErrors: ErrorRequestHandler = (error, _req, res, next) => {
+    if ((error as { invalidUtf8?: boolean }).invalidUtf8) return sendError(res, 400, 'invalid_encoding', 'The request body is not valid UTF-8');
     switch ((error as { type?: string }).type) {
       case 'entity.parse.failed':
         return sendError(res, 400, 'malformed_json', 'The request body is not valid JSON');
