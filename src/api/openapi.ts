@@ -233,6 +233,27 @@ export function buildOpenApiDocument(version = appVersion) {
           },
         ]),
       ),
+      '/codec/session': {
+        get: {
+          operationId: 'codecSessionPage',
+          tags: ['Operations'],
+          summary: 'A page where an operator starts a codec session for the Web UI',
+          responses: { 200: { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+        post: {
+          operationId: 'startCodecSession',
+          tags: ['Operations'],
+          summary: 'Trade the bearer token for a session cookie the Web UI sends along',
+          description: `Sets \`${codecSessionCookie}\` (HttpOnly, SameSite=Strict, Path=/codec, 12 hours).`,
+          responses: { 204: { description: 'the session is set' }, ...errors({ 401: '`unauthenticated`' }) },
+        },
+        delete: {
+          operationId: 'endCodecSession',
+          tags: ['Operations'],
+          summary: 'End the codec session',
+          responses: { 204: { description: 'the cookie is cleared' } },
+        },
+      },
       '/metrics': {
         get: {
           operationId: 'metrics',
