@@ -72,12 +72,14 @@ describe('personal data in Temporal', () => {
   /** A client with no codec: what anyone who can read the cluster sees. */
   let raw: Client;
   beforeAll(async () => {
-    h = await startHarness();
+    // A short window, so the saga completes and its history holds a result too.
+    h = await startHarness({ cancellationWindow: '1 second' });
     raw = new Client({ connection: h.temporal.connection, namespace: h.temporal.options.namespace });
     const offers = await h.tripOffers();
     request = h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id });
     bookingId = await h.book(request);
     await h.waitForStatus(bookingId, 'CONFIRMED');
+    await h.temporal.workflow.getHandle(bookingId).result();
   });
   afterAll(async () => {
     await h?.stop();
@@ -95,6 +97,8 @@ describe('personal data in Temporal', () => {
     expect(started.input!.payloads!.map(encodingOf)).toEqual([encryptedEncoding]);
     const [input] = await h.protection.codec.decode(started.input!.payloads! as Payload[]);
     expect(valueOf(input!)).toMatchObject({ bookingId, traveler: request.traveler });
+    const completed = history.events!.at(-1)!.workflowExecutionCompletedEventAttributes!;
+    expect(completed.result!.payloads!.map(encodingOf)).toEqual([encryptedEncoding]);
   });
 
   it('memo, summaries, search attributes and query answers hold none either', async () => {
