@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
 import { operatorSecretAuthorizer } from './api/codec-endpoint.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
-import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
 import type { DataProtection } from './data-protection/data-protection.ts';
+import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
@@ -22,17 +22,7 @@ export function createServices(
   log: (line: string) => void,
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
-  const temporalUiUrl = config.temporalUiUrl ?? defaultTemporalUiUrl;
-  const bookings = createBookingService({
-    prisma: db.prisma,
-    temporal,
-    taskQueue: config.taskQueue,
-    clock: systemClock,
-    temporalUiUrl,
-    cancellationWindow: config.cancellationWindow,
-    travelerPseudonym: protection.travelerPseudonym,
-    log,
-  });
+  const bookings = createBookings(config, db, temporal, protection, log);
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
@@ -46,9 +36,35 @@ export function createServices(
     },
     // Interim: a shared operator secret. The Web UI at temporalUiUrl may call it from the browser.
     ...(protection.codecOperatorToken
-      ? { codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken), allowedOrigins: [new URL(temporalUiUrl).origin] } }
+      ? {
+          codec: {
+            codec: protection.codec,
+            authorize: operatorSecretAuthorizer(protection.codecOperatorToken),
+            allowedOrigins: [new URL(config.temporalUiUrl ?? defaultTemporalUiUrl).origin],
+          },
+        }
       : {}),
     log,
   });
   return { bookings, app, metrics };
+}
+
+/** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */
+export function createBookings(
+  config: AppConfig,
+  db: Pick<Database, 'prisma'>,
+  temporal: Client,
+  protection: Pick<DataProtection, 'travelerPseudonym'>,
+  log: (line: string) => void,
+) {
+  return createBookingService({
+    prisma: db.prisma,
+    temporal,
+    taskQueue: config.taskQueue,
+    clock: systemClock,
+    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
+    cancellationWindow: config.cancellationWindow,
+    travelerPseudonym: protection.travelerPseudonym,
+    log,
+  });
 }
