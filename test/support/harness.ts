@@ -6,6 +6,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { createApp } from '../../src/api/app.ts';
+import { operatorSecretAuthorizer } from '../../src/api/codec-endpoint.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
@@ -16,6 +17,7 @@ import { createWalletService } from '../../src/wallet/wallet-service.ts';
 import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
@@ -42,7 +44,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
-  const temporal: Client = await connectClient(temporalAddress);
+  const protection = await testDataProtection();
+  const temporal: Client = await connectClient(temporalAddress, protection.dataConverter);
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -50,6 +53,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     clock: systemClock,
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
+    travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
@@ -62,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     wallets,
     metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken!), allowedOrigins: [new URL(temporalUiUrl).origin] },
     log: () => {},
   });
 
@@ -73,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
+      dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
@@ -97,6 +103,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     walletSettings,
     app,
     temporal,
+    protection,
     taskQueue,
     databaseUrl,
     temporalAddress,
