@@ -17,7 +17,10 @@ export interface AppConfig {
   cancellationWindow: string;
   /** Where published events go. Unset: each entry point picks (`npm start`: auto; relay and consumers: jetstream). */
   eventTransport?: EventTransportSetting;
+  /** One URL, or several comma-separated (the nodes of a cluster): the client picks one and fails over to the others. */
   natsUrl: string;
+  /** Copies JetStream keeps of each stream the app creates: 1 on a single server, 3 on a three-node cluster. */
+  natsStreamReplicas: number;
   /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
@@ -43,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     eventTransport: eventTransport(env.EVENT_TRANSPORT),
     natsUrl: nonEmpty(env.NATS_URL) ?? 'nats://127.0.0.1:4222',
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
+    natsStreamReplicas: streamReplicas(env.NATS_STREAM_REPLICAS),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
   };
@@ -79,6 +83,15 @@ function apiBaseUrl(value: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be an http(s) URL, got "${url}"`);
   return url.replace(/\/$/, '');
+}
+
+// JetStream accepts 1 to 5 replicas, and no more than the cluster has nodes (it says so when a stream is created).
+function streamReplicas(value: string | undefined): number {
+  const setting = nonEmpty(value);
+  if (setting === undefined) return 1;
+  const replicas = Number(setting);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error(`NATS_STREAM_REPLICAS must be 1-5, got "${setting}"`);
+  return replicas;
 }
 
 // It becomes a subject token and part of stream names: letters, digits, _ and - only.

@@ -52,6 +52,7 @@ const pipeline = startEventPipeline({
   transport,
   natsUrl: config.natsUrl,
   natsSubjectRoot: config.natsSubjectRoot,
+  natsStreamReplicas: config.natsStreamReplicas,
   metrics,
   relay: true,
   consumers: true,

@@ -37,6 +37,8 @@ export interface EventPipelineOptions {
   transport: EventTransport;
   natsUrl: string;
   natsSubjectRoot: string;
+  /** Replicas of the streams this pipeline creates (default 1). */
+  natsStreamReplicas?: number;
   metrics: PipelineMetrics;
   /** Which parts run in this process. */
   relay: boolean;
@@ -62,7 +64,7 @@ export async function resolveEventTransport(setting: EventTransportSetting, nats
  */
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, transport, metrics, log = () => {} } = options;
-  const topology = natsTopology(options.natsSubjectRoot);
+  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
   const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
   const { signal } = stopping;
@@ -132,6 +134,12 @@ export function startEventPipeline(options: EventPipelineOptions) {
     transport,
     topology,
     relays,
+    /** Readiness: resolves when the broker answers a round trip (the embedded path has no broker to lose). */
+    async checkBroker(): Promise<void> {
+      if (transport === 'embedded') return;
+      if (!nc) throw new Error('not connected to NATS yet');
+      await nc.rtt();
+    },
     async stop(): Promise<void> {
       stopping.abort();
       await Promise.allSettled(tasks);

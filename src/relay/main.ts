@@ -15,8 +15,8 @@ const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the rela
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const metrics = createPipelineMetrics();
 const transport = await resolveEventTransport(config.eventTransport ?? 'jetstream', config.natsUrl);
-const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, metrics, relay: true, consumers: false, log });
-const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
+const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, natsStreamReplicas: config.natsStreamReplicas, metrics, relay: true, consumers: false, log });
+const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
 log(`running (transport: ${transport}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
