@@ -38,11 +38,20 @@ export async function ensureTemporalBinaries(log: (line: string) => void): Promi
   return { cli, server, ui };
 }
 
-export function temporalRunEnvironment(binaries: TemporalBinaries, endpoints: ClusterEndpoints, ports: ClusterPorts, repoRoot: string) {
+export function temporalRunEnvironment(endpoints: ClusterEndpoints, ports: ClusterPorts, repoRoot: string): Record<string, string> {
+  return {
+    ...temporalServerEnvironment(endpoints, path.join(repoRoot, temporalDynamicConfigFile), `127.0.0.1:${ports.temporal.metrics}`),
+    ...temporalPlacement(ports),
+  };
+}
+
+/**
+ * Where things are on one machine: every service of the server on a port of its own, on loopback. In containers
+ * each keeps its default port and the image works out its address, so docker-compose.yml sets none of these.
+ */
+function temporalPlacement(ports: ClusterPorts): Record<(typeof temporalPlacementSettings)[number], string> {
   const t = ports.temporal;
   return {
-    ...temporalServerEnvironment(endpoints, path.join(repoRoot, temporalDynamicConfigFile), `127.0.0.1:${t.metrics}`),
-    // Where things are on one machine: every service of the server on a port of its own, on loopback.
     BIND_ON_IP: '127.0.0.1',
     TEMPORAL_BROADCAST_ADDRESS: '127.0.0.1',
     FRONTEND_GRPC_PORT: String(t.frontendGrpc),
@@ -57,6 +66,21 @@ export function temporalRunEnvironment(binaries: TemporalBinaries, endpoints: Cl
     LOG_LEVEL: 'warn',
   };
 }
+
+export const temporalPlacementSettings = [
+  'BIND_ON_IP',
+  'TEMPORAL_BROADCAST_ADDRESS',
+  'FRONTEND_GRPC_PORT',
+  'FRONTEND_HTTP_PORT',
+  'FRONTEND_MEMBERSHIP_PORT',
+  'HISTORY_GRPC_PORT',
+  'HISTORY_MEMBERSHIP_PORT',
+  'MATCHING_GRPC_PORT',
+  'MATCHING_MEMBERSHIP_PORT',
+  'WORKER_GRPC_PORT',
+  'WORKER_MEMBERSHIP_PORT',
+  'LOG_LEVEL',
+] as const;
 
 /** The schema job: deploy/temporal/setup-postgres.sh with the SQL tool we built. */
 export async function setUpTemporalSchemas(binaries: TemporalBinaries, endpoints: ClusterEndpoints, repoRoot: string, log: (line: string) => void) {

@@ -1,5 +1,7 @@
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { installWorkerMetrics } from '../metrics/worker-metrics.ts';
+import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { createServices } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
@@ -11,6 +13,7 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 const config = loadConfig();
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
 
+const workerMetrics = config.metricsPort === undefined ? undefined : await installWorkerMetrics();
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
@@ -18,15 +21,23 @@ const temporal = await connectClient(config.temporalAddress);
 await ensureSearchAttributes(temporal, log);
 const { bookings } = createServices(config, db, temporal, log);
 const starterStop = new AbortController();
-const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
+const starter = runSagaStarter(bookings, { signal: starterStop.signal, log, onStarted: (n) => workerMetrics?.sagasStarted.inc(n) });
+const metricsServer =
+  workerMetrics && config.metricsPort !== undefined
+    ? await serveMetrics(workerMetrics.registry, config.metricsPort, {
+        readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+        moreMetrics: workerMetrics.sdkMetrics,
+      })
+    : undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => starterStop.abort());
 
-log(`polling task queue ${config.taskQueue} on ${namespace}`);
+log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}`);
 try {
   await worker.run(); // resolves after SIGINT/SIGTERM, once running activities have finished
 } finally {
   starterStop.abort();
   await starter;
+  await metricsServer?.close();
   await temporal.connection.close();
   await connection.close();
   await db.close();
