@@ -62,125 +62,130 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     apiBaseUrl: `http://127.0.0.1:${ports.parts.api[0]}`,
   };
   const stopAll: (() => Promise<void>)[] = [];
-
-  const postgres: PostgresInstance = await openPostgresInstance({ dir: path.join(dataDir, 'postgres'), port: ports.postgres, log });
-  await postgres.start();
-  stopAll.push(() => postgres.stop('fast'));
-  log(`PostgreSQL ${postgres.version} on 127.0.0.1:${ports.postgres} (data in ${postgres.dataDir})`);
-  await ensureDatabase(postgres, appDatabase);
-  await migrateAppDatabase(postgres.url(appDatabase), log);
-  await setUpTemporalSchemas(binaries, endpoints, repoRoot, log);
-
-  const temporalEnv = temporalRunEnvironment(endpoints, ports, repoRoot);
-  let temporalServer: ManagedProcess = startTemporalServer(binaries, temporalEnv, logDir);
-  stopAll.push(() => temporalServer.stop());
-  const temporalAddress = `127.0.0.1:${ports.temporal.frontendGrpc}`;
-  await waitForTemporal(temporalAddress, temporalServer);
-  await createTemporalNamespace(binaries, endpoints, repoRoot, log);
-  log(`Temporal server ${await temporalServerBinaryVersion(binaries)} on ${temporalAddress} (frontend, history, matching, worker; metrics on :${ports.temporal.metrics}/metrics)`);
-
-  let ui: ManagedProcess | undefined;
-  if (binaries.ui) {
-    ui = startTemporalUi(binaries.ui, endpoints, ports.temporalUi, logDir);
-    stopAll.push(async () => ui?.stop());
+  const stopEverything = async () => {
+    for (const stop of stopAll.splice(0).reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
+  };
+  try {
+    return await startEverything();
+  } catch (error) {
+    log(`start failed; stopping what had started`);
+    await stopEverything();
+    throw error;
   }
 
-  const natsNodes: NatsNode[] = natsClusterNodes(ports, dataDir);
-  const natsProcesses: ManagedProcess[] = [];
-  for (const node of natsNodes) natsProcesses.push(await startNatsNode(node, natsNodes, logDir));
-  stopAll.push(async () => void (await Promise.all(natsProcesses.map((p) => p.stop()))));
-  await waitForJetStream(endpoints.nats);
-  log(`NATS JetStream cluster of ${natsNodes.length} on ${endpoints.nats.join(',')}`);
+  async function startEverything() {
+    const postgres: PostgresInstance = await openPostgresInstance({ dir: path.join(dataDir, 'postgres'), port: ports.postgres, log });
+    await postgres.start();
+    stopAll.push(() => postgres.stop('fast'));
+    log(`PostgreSQL ${postgres.version} on 127.0.0.1:${ports.postgres} (data in ${postgres.dataDir})`);
+    await ensureDatabase(postgres, appDatabase);
+    await migrateAppDatabase(postgres.url(appDatabase), log);
+    await setUpTemporalSchemas(binaries, endpoints, repoRoot, log);
 
-  const running = new Map<string, RunningPart>();
-  const key = (name: AppPartName, replica: number) => `${name}-${replica + 1}`;
-  const launch = (name: AppPartName, replica: number) => {
-    const part = appParts.find((p) => p.name === name)!;
-    const port = ports.parts[name][replica]!;
-    const started = startPart(part, replica, port, part.environment(endpoints, port), logDir);
-    running.set(key(name, replica), started);
-    return started;
-  };
-  stopAll.push(async () => void (await Promise.all([...running.values()].map((r) => r.process.stop()))));
-  try {
+    const temporalEnv = temporalRunEnvironment(endpoints, ports, repoRoot);
+    let temporalServer: ManagedProcess = startTemporalServer(binaries, temporalEnv, logDir);
+    stopAll.push(() => temporalServer.stop());
+    const temporalAddress = `127.0.0.1:${ports.temporal.frontendGrpc}`;
+    await waitForTemporal(temporalAddress, temporalServer);
+    await createTemporalNamespace(binaries, endpoints, repoRoot, log);
+    log(`Temporal server ${await temporalServerBinaryVersion(binaries)} on ${temporalAddress} (frontend, history, matching, worker; metrics on :${ports.temporal.metrics}/metrics)`);
+
+    let ui: ManagedProcess | undefined;
+    if (binaries.ui) {
+      ui = startTemporalUi(binaries.ui, endpoints, ports.temporalUi, logDir);
+      stopAll.push(async () => ui?.stop());
+    }
+
+    const natsNodes: NatsNode[] = natsClusterNodes(ports, dataDir);
+    const natsProcesses: ManagedProcess[] = [];
+    for (const node of natsNodes) natsProcesses.push(await startNatsNode(node, natsNodes, logDir));
+    stopAll.push(async () => void (await Promise.all(natsProcesses.map((p) => p.stop()))));
+    await waitForJetStream(endpoints.nats);
+    log(`NATS JetStream cluster of ${natsNodes.length} on ${endpoints.nats.join(',')}`);
+
+    const running = new Map<string, RunningPart>();
+    const key = (name: AppPartName, replica: number) => `${name}-${replica + 1}`;
+    const launch = (name: AppPartName, replica: number) => {
+      const part = appParts.find((p) => p.name === name)!;
+      const port = ports.parts[name][replica]!;
+      const started = startPart(part, replica, port, part.environment(endpoints, port), logDir);
+      running.set(key(name, replica), started);
+      return started;
+    };
+    stopAll.push(async () => void (await Promise.all([...running.values()].map((r) => r.process.stop()))));
     // The workers first, so the API's first sagas find someone polling; relays and consumers in any order.
     for (const names of [['worker'], ['api', 'relay', 'consumers']] as AppPartName[][]) {
       const batch = names.flatMap((name) => Array.from({ length: appParts.find((p) => p.name === name)!.replicas }, (_, r) => launch(name, r)));
       await Promise.all(batch.map((r) => waitForPart(r)));
     }
-  } catch (error) {
-    for (const stop of stopAll.reverse()) await stop().catch(() => {});
-    throw error;
+
+    // Read back from what runs: the binaries' own versions, the processes' environments, the nodes' arguments.
+    const manifest: ClusterManifest = {
+      versions: { postgres: postgres.version, temporalServer: await temporalServerBinaryVersion(binaries), temporalUi: binaries.ui ? temporalUiServerVersion : undefined, nats: await natsServerVersion() },
+      temporalServerEnvironment: Object.keys(temporalEnv),
+      temporalSchemaEnvironment: Object.keys(temporalSchemaEnvironment(endpoints, binaries.server.postgresSchemaDir)),
+      temporalNamespaceEnvironment: Object.keys(temporalNamespaceEnvironment(endpoints)),
+      temporalUiEnvironment: binaries.ui ? Object.keys(temporalUiEnvironment(endpoints, ports.temporalUi)) : undefined,
+      natsNodes: natsNodes.map((node) => ({ name: node.name, args: natsNodeArgs(node, natsNodes, '127.0.0.1') })),
+      parts: appParts.map((part) => {
+        const replicas = [...running.values()].filter((r) => r.part.name === part.name);
+        return { name: part.name, script: part.script, replicas: replicas.length, environment: Object.keys(replicas[0]!.env) };
+      }),
+    };
+    await writeFile(path.join(dataDir, 'cluster.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+    return {
+      endpoints,
+      ports,
+      manifest,
+      logDir,
+      postgres,
+      databaseUrl: postgres.url(appDatabase),
+      temporalAddress,
+      apiUrls: ports.parts.api.map((port) => `http://127.0.0.1:${port}`),
+      metricsUrls: appParts.flatMap((part) => ports.parts[part.name].map((port, r) => ({ name: key(part.name, r), url: `http://127.0.0.1:${port}/metrics` }))),
+      temporalUiUrl: ui ? endpoints.temporalUiUrl : undefined,
+      natsNodes,
+
+      part: (name: AppPartName, replica: number) => running.get(key(name, replica))!,
+      /** SIGKILLs one replica and starts it again once it is gone; resolves when the new one answers. */
+      async killPart(name: AppPartName, replica: number) {
+        await running.get(key(name, replica))!.process.kill();
+      },
+      async startPart(name: AppPartName, replica: number) {
+        await waitForPart(launch(name, replica));
+      },
+      async stopTemporal() {
+        await temporalServer.stop();
+      },
+      async startTemporal() {
+        temporalServer = startTemporalServer(binaries, temporalEnv, logDir);
+        await waitForTemporal(temporalAddress, temporalServer);
+      },
+      async killNatsNode(index: number) {
+        await natsProcesses[index]!.kill();
+      },
+      async startNatsNode(index: number) {
+        natsProcesses[index] = await startNatsNode(natsNodes[index]!, natsNodes, logDir);
+        await waitForNodeHealthy(natsNodes[index]!);
+      },
+      /** `pg_ctl restart -m fast`: every session is cut, new ones are refused until it is back. */
+      async restartPostgres() {
+        await postgres.stop('fast');
+        await postgres.start();
+      },
+      stop: stopEverything,
+    };
+    }
   }
 
-  // Read back from what runs: the binaries' own versions, the processes' environments, the nodes' arguments.
-  const manifest: ClusterManifest = {
-    versions: { postgres: postgres.version, temporalServer: await temporalServerBinaryVersion(binaries), temporalUi: binaries.ui ? temporalUiServerVersion : undefined, nats: await natsServerVersion() },
-    temporalServerEnvironment: Object.keys(temporalEnv),
-    temporalSchemaEnvironment: Object.keys(temporalSchemaEnvironment(endpoints, binaries.server.postgresSchemaDir)),
-    temporalNamespaceEnvironment: Object.keys(temporalNamespaceEnvironment(endpoints)),
-    temporalUiEnvironment: binaries.ui ? Object.keys(temporalUiEnvironment(endpoints, ports.temporalUi)) : undefined,
-    natsNodes: natsNodes.map((node) => ({ name: node.name, args: natsNodeArgs(node, natsNodes, '127.0.0.1') })),
-    parts: appParts.map((part) => {
-      const replicas = [...running.values()].filter((r) => r.part.name === part.name);
-      return { name: part.name, script: part.script, replicas: replicas.length, environment: Object.keys(replicas[0]!.env) };
-    }),
-  };
-  await writeFile(path.join(dataDir, 'cluster.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-
-  return {
-    endpoints,
-    ports,
-    manifest,
-    logDir,
-    postgres,
-    databaseUrl: postgres.url(appDatabase),
-    temporalAddress,
-    apiUrls: ports.parts.api.map((port) => `http://127.0.0.1:${port}`),
-    metricsUrls: appParts.flatMap((part) => ports.parts[part.name].map((port, r) => ({ name: key(part.name, r), url: `http://127.0.0.1:${port}/metrics` }))),
-    temporalUiUrl: ui ? endpoints.temporalUiUrl : undefined,
-    natsNodes,
-
-    part: (name: AppPartName, replica: number) => running.get(key(name, replica))!,
-    /** SIGKILLs one replica and starts it again once it is gone; resolves when the new one answers. */
-    async killPart(name: AppPartName, replica: number) {
-      await running.get(key(name, replica))!.process.kill();
-    },
-    async startPart(name: AppPartName, replica: number) {
-      await waitForPart(launch(name, replica));
-    },
-    async stopTemporal() {
-      await temporalServer.stop();
-    },
-    async startTemporal() {
-      temporalServer = startTemporalServer(binaries, temporalEnv, logDir);
-      await waitForTemporal(temporalAddress, temporalServer);
-    },
-    async killNatsNode(index: number) {
-      await natsProcesses[index]!.kill();
-    },
-    async startNatsNode(index: number) {
-      natsProcesses[index] = await startNatsNode(natsNodes[index]!, natsNodes, logDir);
-      await waitForNodeHealthy(natsNodes[index]!);
-    },
-    /** `pg_ctl restart -m fast`: every session is cut, new ones are refused until it is back. */
-    async restartPostgres() {
-      await postgres.stop('fast');
-      await postgres.start();
-    },
-    async stop() {
-      for (const stop of stopAll.reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
-    },
-  };
-}
-
-async function migrateAppDatabase(url: string, log: (line: string) => void) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { applied } = await applyMigrations(pgExecutor(client), { log: () => {} });
-    log(applied.length > 0 ? `database ${appDatabase}: ${applied.length} migration(s) applied` : `database ${appDatabase}: up to date`);
-  } finally {
-    await client.end();
+  async function migrateAppDatabase(url: string, log: (line: string) => void) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { applied } = await applyMigrations(pgExecutor(client), { log: () => {} });
+      log(applied.length > 0 ? `database ${appDatabase}: ${applied.length} migration(s) applied` : `database ${appDatabase}: up to date`);
+    } finally {
+      await client.end();
   }
 }

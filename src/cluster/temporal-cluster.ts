@@ -92,7 +92,7 @@ export async function setUpTemporalSchemas(binaries: TemporalBinaries, endpoints
 /** The namespace job: deploy/temporal/create-namespace.sh with the CLI we built. */
 export async function createTemporalNamespace(binaries: TemporalBinaries, endpoints: ClusterEndpoints, repoRoot: string, log: (line: string) => void) {
   const env = { ...process.env, ...temporalNamespaceEnvironment(endpoints), TEMPORAL_CLI: binaries.cli };
-  const { stdout } = await run('timeout', ['120', 'sh', path.join(repoRoot, temporalNamespaceScript)], { env });
+  const { stdout } = await run('timeout', ['180', 'sh', path.join(repoRoot, temporalNamespaceScript)], { env });
   log(stdout.trim().split('\n').at(-1) ?? `namespace ${temporalNamespace} ready`);
 }
 
