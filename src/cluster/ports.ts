@@ -1,4 +1,4 @@
-import { freePort } from '../temporal/dev-server.ts';
+import net from 'node:net';
 import { type AppPartName, appParts, natsNodeCount } from './topology.ts';
 
 /** Every port the cluster listens on, on one machine (in containers each keeps its default). */
@@ -39,18 +39,24 @@ export function fixedClusterPorts(env: NodeJS.ProcessEnv = process.env): Cluster
   };
 }
 
-/** The same shape with ports the OS says are free (tests, and runs beside another cluster). */
+/**
+ * The same shape with ports that are free now (tests, and runs beside another cluster), taken from 20000-32767: below
+ * the ephemeral range, where outgoing connections would take them from under us, and within what Temporal stores
+ * of a membership port (a smallint).
+ */
 export async function freeClusterPorts(): Promise<ClusterPorts> {
   const fixed = fixedClusterPorts();
   const taken = new Set<number>();
+  let candidate = 20_000 + Math.floor(Math.random() * 12_000);
   const next = async () => {
-    for (;;) {
-      const port = await freePort();
-      if (!taken.has(port)) {
-        taken.add(port);
-        return port;
+    for (let tries = 0; tries < 12_768; tries += 1) {
+      candidate = candidate >= 32_767 ? 20_000 : candidate + 1;
+      if (!taken.has(candidate) && (await isFree(candidate))) {
+        taken.add(candidate);
+        return candidate;
       }
     }
+    throw new Error('no free port in 20000-32767');
   };
   const temporal = {} as Record<string, number>;
   for (const key of Object.keys(fixed.temporal)) temporal[key] = await next();
@@ -62,4 +68,12 @@ export async function freeClusterPorts(): Promise<ClusterPorts> {
     for (let i = 0; i < ports.length; i += 1) parts[name].push(await next());
   }
   return { postgres: await next(), temporal: temporal as ClusterPorts['temporal'], temporalUi: await next(), nats, parts: parts as ClusterPorts['parts'] };
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
