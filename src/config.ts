@@ -25,7 +25,7 @@ export interface AppConfig {
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
   metricsPort?: number;
-  /** Where consumers call the API back (status-updates). Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
+  /** Where consumers call the API back (status-updates); several comma-separated are tried in turn. Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
   apiBaseUrl?: string;
 }
 
@@ -78,11 +78,13 @@ function eventTransport(value: string | undefined): EventTransportSetting | unde
   throw new Error(`EVENT_TRANSPORT must be auto, jetstream or embedded, got "${setting}"`);
 }
 
+// One URL, or several comma-separated (API replicas without a load balancer in front).
 function apiBaseUrl(value: string | undefined): string | undefined {
-  const url = nonEmpty(value);
-  if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be an http(s) URL, got "${url}"`);
-  return url.replace(/\/$/, '');
+  const setting = nonEmpty(value);
+  if (setting === undefined) return undefined;
+  const urls = setting.split(',').map((url) => url.trim().replace(/\/$/, ''));
+  for (const url of urls) if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be http(s) URLs, comma-separated, got "${setting}"`);
+  return urls.join(',');
 }
 
 // JetStream accepts 1 to 5 replicas, and no more than the cluster has nodes (it says so when a stream is created).

@@ -59,7 +59,8 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     temporal: { host: '127.0.0.1', port: ports.temporal.frontendGrpc },
     temporalUiUrl: `http://localhost:${ports.temporalUi}`,
     nats: ports.nats.map((p) => `nats://127.0.0.1:${p.client}`),
-    apiBaseUrl: `http://127.0.0.1:${ports.parts.api[0]}`,
+    // No load balancer on one machine: the consumers get both APIs and fail over between them.
+    apiBaseUrl: ports.parts.api.map((port) => `http://127.0.0.1:${port}`).join(','),
   };
   const stopAll: (() => Promise<void>)[] = [];
   const stopEverything = async () => {

@@ -4,7 +4,7 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
 import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
 import type { Delivery } from './delivery.ts';
-import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
+import { type EventConsumer, isOutage, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
   prisma: Db;
@@ -114,7 +114,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
           log(`${consumer.name}: stopping; leaving ${envelope.type} ${envelope.id} for the next run (${message})`);
           return;
         }
-        if (!(await databaseAnswers())) {
+        if (isOutage(error)) {
+          log(`${consumer.name}: ${message}; retrying ${envelope.type} ${envelope.id} until it answers`);
+        } else if (!(await databaseAnswers())) {
           log(`${consumer.name}: database unavailable (${message}); retrying ${envelope.type} ${envelope.id}`);
         } else if (attempt >= maxAttempts) {
           return deadLetter(delivery, envelope, `failed ${attempt} times, last: ${message}`);
