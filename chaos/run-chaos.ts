@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Cluster } from '../src/cluster/cluster.ts';
-import { natsTopology } from '../src/nats/topology.ts';
+import { natsTopology } from '../src/transport/jetstream/index.ts';
 import { createOffers, newLedger, runLoad } from './booking-load.ts';
 import { type CheckResult, checkPromises, waitUntilSettled } from './checks.ts';
 import { type Fault, faults as allFaults } from './faults.ts';

@@ -15,10 +15,12 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** How long a confirmed trip stays cancellable through its saga (a Temporal duration, e.g. '7 days'). */
   cancellationWindow: string;
-  /** Where published events go. Unset: each entry point picks (`npm start`: auto; relay and consumers: jetstream). */
-  eventTransport?: EventTransportSetting;
-  /** One URL, or several comma-separated (the nodes of a cluster): the client picks one and fails over to the others. */
-  natsUrl: string;
+  /**
+   * A NATS server with JetStream, or several comma-separated (the nodes of a cluster: the client picks one and fails
+   * over to the others). Absent: `npm start` runs a nats-server of its own (store under `dataDir`), and
+   * `npm run relay` / `npm run consumers` use `defaultNatsUrl`.
+   */
+  natsUrl?: string;
   /** Copies JetStream keeps of each stream the app creates: 1 on a single server, 3 on a three-node cluster. */
   natsStreamReplicas: number;
   /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
@@ -27,10 +29,13 @@ export interface AppConfig {
   metricsPort?: number;
   /** Where consumers call the API back (status-updates); several comma-separated are tried in turn. Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
   apiBaseUrl?: string;
+  /** `npm start` without TEMPORAL_ADDRESS: the ports of its Temporal dev server and Web UI. */
+  temporalDevPort: number;
+  temporalUiPort: number;
 }
 
-/** `auto`: JetStream if NATS answers at start, else the embedded path (events stay in PostgreSQL). */
-export type EventTransportSetting = 'auto' | 'jetstream' | 'embedded';
+/** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
+export const defaultNatsUrl = 'nats://127.0.0.1:4222';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -43,12 +48,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalUiUrl: nonEmpty(env.TEMPORAL_UI_URL)?.replace(/\/$/, ''),
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     cancellationWindow: nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days',
-    eventTransport: eventTransport(env.EVENT_TRANSPORT),
-    natsUrl: nonEmpty(env.NATS_URL) ?? 'nats://127.0.0.1:4222',
+    natsUrl: nonEmpty(env.NATS_URL),
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
     natsStreamReplicas: streamReplicas(env.NATS_STREAM_REPLICAS),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
+    temporalDevPort: port(env.TEMPORAL_DEV_PORT, 7233, 'TEMPORAL_DEV_PORT'),
+    temporalUiPort: port(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT'),
   };
 }
 
@@ -69,13 +75,6 @@ function port(value: string | undefined, fallback: number, name = 'PORT'): numbe
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be 0-65535, got "${value}"`);
   return parsed;
-}
-
-function eventTransport(value: string | undefined): EventTransportSetting | undefined {
-  const setting = nonEmpty(value);
-  if (setting === undefined) return undefined;
-  if (setting === 'auto' || setting === 'jetstream' || setting === 'embedded') return setting;
-  throw new Error(`EVENT_TRANSPORT must be auto, jetstream or embedded, got "${setting}"`);
 }
 
 // One URL, or several comma-separated (API replicas without a load balancer in front).

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isOutage, isPermanentFailure } from '../src/consumers/event-consumer.ts';
-import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
-import { freePort } from '../src/temporal/dev-server.ts';
+import { createBookingApiClient } from '../src/consumers/status-updates/booking-api-client.ts';
+import { freePort } from '../src/lib/free-port.ts';
 
 // API replicas without a load balancer: the client tries each in turn, and when none answers it reports an outage
 // (retried until it passes), never a failure of the event.

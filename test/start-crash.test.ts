@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open-database.ts';
-import { freePort } from '../src/temporal/dev-server.ts';
+import { isProcessAlive } from '../src/lib/pid-lock.ts';
+import { freePort } from '../src/lib/free-port.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
 
-// The embedded default as a person runs it: `npm start` alone (PGlite, its own Temporal dev server, the embedded event
-// log), killed with SIGKILL while sagas run, then started again on the same data directory. The sagas must finish
+// The embedded default as a person runs it: `npm start` alone (PGlite, its own Temporal dev server and nats-server),
+// killed with SIGKILL while sagas run, then started again on the same data directory. The sagas must finish
 // and nothing may happen twice: no unit taken twice, no event written twice, no trip or email applied twice.
 let dataDir: string;
 const processes: AppProcess[] = [];
@@ -19,12 +20,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const app of processes) await app.kill('SIGKILL');
+  // A SIGKILLed npm start leaves its servers behind (its next start stops them): if the test failed before that, stop them here.
+  for (const pidFile of [path.join(dataDir, 'nats', 'nats-server.pid'), path.join(dataDir, 'temporal-dev-server.pid')]) {
+    const orphan = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+    if (orphan && isProcessAlive(orphan)) process.kill(orphan, 'SIGKILL');
+  }
   await rm(dataDir, { recursive: true, force: true });
 });
 
 async function npmStart(ports: { temporal: number; ui: number }) {
   const app = await startAppProcess(
-    'src/main.ts',
+    'src/entrypoints/start.ts',
     {
       TRIPSAGA_DATA_DIR: dataDir,
       PORT: '0',
@@ -32,7 +38,7 @@ async function npmStart(ports: { temporal: number; ui: number }) {
       DATABASE_URL: '',
       TEMPORAL_DEV_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
-      NATS_URL: 'nats://127.0.0.1:1',
+      NATS_URL: '',
       MIGRATE_ON_START: 'true',
     },
     /\[tripsaga\] events: /,

@@ -7,7 +7,7 @@ import type { AppPart } from './topology.ts';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * The entry file of an npm script (`"worker": "tsx src/worker/main.ts"` -> src/worker/main.ts). package.json is the one
+ * The entry file of an npm script (`"worker": "tsx src/entrypoints/worker.ts"` -> src/entrypoints/worker.ts). package.json is the one
  * place that maps a part to its code; the cluster runs the file itself with `node --import tsx`, so the pid is the
  * part's own process and a SIGKILL lands where it is meant to.
  */

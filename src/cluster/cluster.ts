@@ -5,7 +5,8 @@ import { applyMigrations, pgExecutor } from '../db/migrations.ts';
 import { temporalUiServerVersion } from '../temporal/server-binaries.ts';
 import { type RunningPart, repoRoot, startPart, waitForPart } from './app-parts.ts';
 import type { ManagedProcess } from './managed-process.ts';
-import { natsClusterNodes, natsServerVersion, startNatsNode, waitForJetStream, waitForNodeHealthy } from './nats-cluster.ts';
+import { ensureNatsServer } from '../transport/jetstream/nats-server.ts';
+import { natsClusterNodes, natsServerBinaryVersion, startNatsNode, waitForJetStream, waitForNodeHealthy } from './nats-cluster.ts';
 import { ensureDatabase, openPostgresInstance, type PostgresInstance } from './postgres-instance.ts';
 import type { ClusterPorts } from './ports.ts';
 import {
@@ -53,6 +54,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
   const logDir = path.join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
   const binaries: TemporalBinaries = await ensureTemporalBinaries(log);
+  const natsServer = await ensureNatsServer({ log });
 
   const endpoints: ClusterEndpoints = {
     postgres: { host: '127.0.0.1', port: ports.postgres, user: 'postgres', password: '', database: appDatabase },
@@ -99,7 +101,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
 
     const natsNodes: NatsNode[] = natsClusterNodes(ports, dataDir);
     const natsProcesses: ManagedProcess[] = [];
-    for (const node of natsNodes) natsProcesses.push(await startNatsNode(node, natsNodes, logDir));
+    for (const node of natsNodes) natsProcesses.push(await startNatsNode(natsServer, node, natsNodes, logDir));
     stopAll.push(async () => void (await Promise.all(natsProcesses.map((p) => p.stop()))));
     await waitForJetStream(endpoints.nats);
     log(`NATS JetStream cluster of ${natsNodes.length} on ${endpoints.nats.join(',')}`);
@@ -122,7 +124,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
 
     // Read back from what runs: the binaries' own versions, the processes' environments, the nodes' arguments.
     const manifest: ClusterManifest = {
-      versions: { postgres: postgres.version, temporalServer: await temporalServerBinaryVersion(binaries), temporalUi: binaries.ui ? temporalUiServerVersion : undefined, nats: await natsServerVersion() },
+      versions: { postgres: postgres.version, temporalServer: await temporalServerBinaryVersion(binaries), temporalUi: binaries.ui ? temporalUiServerVersion : undefined, nats: await natsServerBinaryVersion(natsServer) },
       temporalServerEnvironment: Object.keys(temporalEnv),
       temporalSchemaEnvironment: Object.keys(temporalSchemaEnvironment(endpoints, binaries.server.postgresSchemaDir)),
       temporalNamespaceEnvironment: Object.keys(temporalNamespaceEnvironment(endpoints)),
@@ -167,7 +169,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
         await natsProcesses[index]!.kill();
       },
       async startNatsNode(index: number) {
-        natsProcesses[index] = await startNatsNode(natsNodes[index]!, natsNodes, logDir);
+        natsProcesses[index] = await startNatsNode(natsServer, natsNodes[index]!, natsNodes, logDir);
         await waitForNodeHealthy(natsNodes[index]!);
       },
       /** `pg_ctl restart -m fast`: every session is cut, new ones are refused until it is back. */

@@ -10,8 +10,6 @@ import { type NatsNode, natsNodeArgs, natsNodeName } from './topology.ts';
 
 const run = promisify(execFile);
 
-/** NATS_SERVER_BIN, else Debian's nats-server (2.9.10 clusters JetStream fine). */
-export const natsServerBinary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
 
 /** Three nats-server processes on loopback, routed to each other, JetStream on each with a store of its own. */
 export function natsClusterNodes(ports: ClusterPorts, dataDir: string): NatsNode[] {
@@ -25,9 +23,10 @@ export function natsClusterNodes(ports: ClusterPorts, dataDir: string): NatsNode
   }));
 }
 
-export async function startNatsNode(node: NatsNode, nodes: readonly NatsNode[], logDir: string): Promise<ManagedProcess> {
+/** The nats-server `npm start` runs too: NATS_SERVER_BIN, else one on PATH (Debian's 2.9.10 clusters JetStream fine). */
+export async function startNatsNode(binary: string, node: NatsNode, nodes: readonly NatsNode[], logDir: string): Promise<ManagedProcess> {
   await mkdir(node.storeDir, { recursive: true });
-  return spawnManaged(node.name, natsServerBinary, natsNodeArgs(node, nodes, '127.0.0.1'), { env: process.env, logFile: path.join(logDir, `${node.name}.log`) });
+  return spawnManaged(node.name, binary, natsNodeArgs(node, nodes, '127.0.0.1'), { env: process.env, logFile: path.join(logDir, `${node.name}.log`) });
 }
 
 /** Resolves once JetStream answers through `urls` (its meta leader is elected: streams can be created). */
@@ -53,7 +52,7 @@ export async function waitForNodeHealthy(node: NatsNode, timeoutMs = 60_000) {
   await waitFor(`${node.name} healthy`, async () => (await fetch(`http://127.0.0.1:${node.monitorPort}/healthz`)).ok, { timeoutMs, intervalMs: 500 });
 }
 
-export async function natsServerVersion(): Promise<string> {
-  const { stdout } = await run(natsServerBinary, ['--version']);
+export async function natsServerBinaryVersion(binary: string): Promise<string> {
+  const { stdout } = await run(binary, ['--version']);
   return /v?(\d+\.\d+\.\d+)/.exec(stdout)?.[1] ?? stdout.trim();
 }

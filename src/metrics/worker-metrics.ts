@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { Counter, Registry } from 'prom-client';
-import { freePort } from '../temporal/dev-server.ts';
+import { freePort } from '../lib/free-port.ts';
 
 /**
  * The worker process's metrics: the saga starter's counter here, and the Temporal SDK's own worker metrics (task

@@ -1,14 +1,47 @@
 import { cp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureGoBinaries, goModuleDir } from '../lib/go-binaries.ts';
-import { temporalCliVersion, tripsagaCacheDir } from './cli.ts';
+import { ensureGoBinary, type GoBinary, goBinaryCacheDir, goModuleDir } from '../lib/go-binary.ts';
+import { temporalCliVersion } from './cli.ts';
 
 /** The server and the UI server inside CLI 1.5.1 (its go.mod), so the dev server and the cluster run the same code. */
 export const temporalServerVersion = '1.29.1';
 export const temporalUiServerVersion = '2.42.1';
 export const temporalClusterVersions = { cli: temporalCliVersion, server: temporalServerVersion, uiServer: temporalUiServerVersion } as const;
 
-type Log = (line: string) => void;
+type Options = { log?: (line: string) => void; env?: NodeJS.ProcessEnv };
+
+// go.temporal.io/server has no replace directive in its go.mod, so `go install pkg@version` takes it. The names are
+// those of the temporalio/server and admin-tools images, where both are on PATH.
+const serverModule = `go.temporal.io/server@v${temporalServerVersion}`;
+const temporalServer: GoBinary = {
+  name: 'temporal-server',
+  installs: 'server',
+  title: `the Temporal server v${temporalServerVersion}`,
+  module: `go.temporal.io/server/cmd/server@v${temporalServerVersion}`,
+  cacheName: `temporal-server-${temporalServerVersion}`,
+  envVar: 'TEMPORAL_SERVER_BIN',
+  goHint: 'Go >= 1.25',
+};
+const temporalSqlTool: GoBinary = {
+  name: 'temporal-sql-tool',
+  installs: 'sql',
+  title: `temporal-sql-tool v${temporalServerVersion}`,
+  module: `go.temporal.io/server/cmd/tools/sql@v${temporalServerVersion}`,
+  cacheName: `temporal-server-${temporalServerVersion}`,
+  envVar: 'TEMPORAL_SQL_TOOL',
+  goHint: 'Go >= 1.25',
+};
+// github.com/temporalio/ui-server/v2 has none either; its web assets are embedded in the binary.
+const uiServerModule = `github.com/temporalio/ui-server/v2@v${temporalUiServerVersion}`;
+const temporalUiServer: GoBinary = {
+  name: 'temporal-ui-server',
+  installs: 'server',
+  title: `the Temporal UI server v${temporalUiServerVersion}`,
+  module: `github.com/temporalio/ui-server/v2/cmd/server@v${temporalUiServerVersion}`,
+  cacheName: `temporal-ui-server-${temporalUiServerVersion}`,
+  envVar: 'TEMPORAL_UI_SERVER_BIN',
+  goHint: 'Go >= 1.24',
+};
 
 export interface TemporalServerInstall {
   /** `temporal-server`: frontend, history, matching and worker services in one process unless told otherwise. */
@@ -22,25 +55,15 @@ export interface TemporalServerInstall {
 }
 
 /**
- * Builds go.temporal.io/server (its go.mod has no replace directive, so `go install pkg@version` works) into the cache
- * beside the CLI, and copies next to it the two things the binaries need from the module: the configuration template
- * and the PostgreSQL schemas.
+ * The Temporal server and its SQL tool, built into the cache beside the CLI, with the two things they need from the
+ * server module copied next to them: the configuration template and the PostgreSQL schemas.
  */
-export async function ensureTemporalServer({ log = console.log, env = process.env }: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<TemporalServerInstall> {
-  const root = path.join(tripsagaCacheDir(env), `temporal-server-${temporalServerVersion}`);
-  const module = `go.temporal.io/server@v${temporalServerVersion}`;
-  const binaries = await ensureGoBinaries(
-    {
-      name: 'Temporal server',
-      version: temporalServerVersion,
-      cacheDir: root,
-      packages: [`go.temporal.io/server/cmd/server@v${temporalServerVersion}`, `go.temporal.io/server/cmd/tools/sql@v${temporalServerVersion}`],
-      binaries: { server: 'temporal-server', sql: 'temporal-sql-tool' },
-    },
-    { log, env },
-  );
-  await copyFromModule(module, root, ['config/docker.yaml', 'schema/postgresql/v12'], env);
-  return { server: binaries['temporal-server'], sqlTool: binaries['temporal-sql-tool'], root, postgresSchemaDir: path.join(root, 'schema/postgresql/v12') };
+export async function ensureTemporalServer(options: Options = {}): Promise<TemporalServerInstall> {
+  const server = await ensureGoBinary(temporalServer, options);
+  const sqlTool = await ensureGoBinary(temporalSqlTool, options);
+  const root = goBinaryCacheDir(temporalServer, options.env);
+  await copyFromModule(serverModule, root, ['config/docker.yaml', 'schema/postgresql/v12'], options.env);
+  return { server, sqlTool, root, postgresSchemaDir: path.join(root, 'schema/postgresql/v12') };
 }
 
 export interface TemporalUiInstall {
@@ -49,25 +72,15 @@ export interface TemporalUiInstall {
   root: string;
 }
 
-/** github.com/temporalio/ui-server/v2 (no replace directive either; the web assets are embedded in the binary). */
-export async function ensureTemporalUiServer({ log = console.log, env = process.env }: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<TemporalUiInstall> {
-  const root = path.join(tripsagaCacheDir(env), `temporal-ui-server-${temporalUiServerVersion}`);
-  const binaries = await ensureGoBinaries(
-    {
-      name: 'Temporal UI server',
-      version: temporalUiServerVersion,
-      cacheDir: root,
-      packages: [`github.com/temporalio/ui-server/v2/cmd/server@v${temporalUiServerVersion}`],
-      binaries: { server: 'temporal-ui-server' },
-    },
-    { log, env },
-  );
-  await copyFromModule(`github.com/temporalio/ui-server/v2@v${temporalUiServerVersion}`, root, ['config/docker.yaml'], env);
-  return { uiServer: binaries['temporal-ui-server'], root };
+export async function ensureTemporalUiServer(options: Options = {}): Promise<TemporalUiInstall> {
+  const uiServer = await ensureGoBinary(temporalUiServer, options);
+  const root = goBinaryCacheDir(temporalUiServer, options.env);
+  await copyFromModule(uiServerModule, root, ['config/docker.yaml'], options.env);
+  return { uiServer, root };
 }
 
 /** Copies files out of the module cache once; a copy is renamed into place whole, so a reader never sees half of it. */
-async function copyFromModule(module: string, root: string, entries: string[], env: NodeJS.ProcessEnv) {
+async function copyFromModule(module: string, root: string, entries: string[], env: NodeJS.ProcessEnv = process.env) {
   const missing = [];
   for (const entry of entries) if (!(await exists(path.join(root, entry)))) missing.push(entry);
   if (missing.length === 0) return;

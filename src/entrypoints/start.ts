@@ -1,0 +1,95 @@
+import path from 'node:path';
+import { serve } from '../api/serve.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
+import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { startEventPipeline } from '../pipeline/event-pipeline.ts';
+import { createServices } from '../services.ts';
+import { ensureTemporalCli } from '../temporal/cli.ts';
+import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
+import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from '../temporal/dev-server.ts';
+import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
+import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
+import { createBookingWorker } from '../worker/create-worker.ts';
+import { runSagaStarter } from '../worker/saga-starter.ts';
+
+/**
+ * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
+ * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db);
+ * without NATS_URL it runs a nats-server with JetStream (store in .data/nats/), so a restart picks up the sagas that
+ * were running and the events not yet applied. The outbox relay and the consumers run here too.
+ */
+const log = (line: string) => console.log(`[tripsaga] ${line}`);
+const config = loadConfig();
+
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
+let devServer: DevServer | undefined;
+let temporalAddress = config.temporalAddress;
+if (!temporalAddress) {
+  devServer = await startTemporalDevServer({
+    cliPath: await ensureTemporalCli({ log }),
+    dbFilename: path.join(config.dataDir, 'temporal.db'),
+    port: config.temporalDevPort,
+    uiPort: config.temporalUiPort,
+    namespace: config.temporalNamespace,
+    searchAttributes: devServerSearchAttributes(),
+    dynamicConfig: responsiveDevServerConfig,
+    log,
+  });
+  temporalAddress = devServer.address;
+}
+let natsServer: NatsServer | undefined;
+let natsUrl = config.natsUrl;
+if (!natsUrl) {
+  natsServer = await startNatsServer({ binary: await ensureNatsServer({ log }), storeDir: path.join(config.dataDir, 'nats'), log });
+  natsUrl = natsServer.url;
+}
+
+const { connection, namespace } = await connectWorkerConnection(temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
+const temporal = await connectClient(temporalAddress);
+const metrics = createPipelineMetrics();
+// Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
+const server = await serve(app, config.port);
+// The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
+const pipeline = startEventPipeline({
+  db,
+  natsUrl,
+  natsSubjectRoot: config.natsSubjectRoot,
+  natsStreamReplicas: config.natsStreamReplicas,
+  metrics,
+  relay: true,
+  consumers: true,
+  apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
+  log,
+});
+const starterStop = new AbortController();
+const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
+
+log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
+log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
+if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+
+// The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
+onStopSignal(log, 'finishing in-flight requests and draining the worker', () => {
+  starterStop.abort();
+  void server.close().catch(() => {});
+});
+
+try {
+  await worker.run();
+} finally {
+  starterStop.abort();
+  await closeAndExit(log, [
+    () => server.close().catch(() => {}),
+    () => starter,
+    pipeline.stop,
+    () => temporal.connection.close(),
+    () => connection.close(),
+    devServer?.stop,
+    natsServer && (() => natsServer.stop()),
+    db.close,
+  ]);
+}
