@@ -52,12 +52,11 @@ export async function runChaos(cluster: Cluster, options: ChaosOptions): Promise
   for (const fault of faults) {
     startedAt = Date.now();
     log(`fault: ${fault.name}`);
-    const context = { cluster, offers, runId, ledger, downMs: options.downMs, log };
     const faultAt = Date.now();
-    await fault.inject(context);
+    const restore = await fault.inject({ cluster, offers, runId, ledger, log });
     await sleep(options.downMs);
     const restoreStarted = Date.now();
-    await fault.restore(context);
+    await restore();
     log(`  back after ${((Date.now() - faultAt) / 1000).toFixed(1)} s`);
     await sleep(options.betweenMs);
     phases.push({ name: fault.name, startedAt, endedAt: Date.now(), faultAt, restoredAt: restoreStarted });

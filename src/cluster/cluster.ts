@@ -151,10 +151,11 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
       natsNodes,
 
       part: (name: AppPartName, replica: number) => running.get(key(name, replica))!,
-      /** SIGKILLs one replica and starts it again once it is gone; resolves when the new one answers. */
+      /** SIGKILLs one replica; resolves once it is gone. */
       async killPart(name: AppPartName, replica: number) {
         await running.get(key(name, replica))!.process.kill();
       },
+      /** Starts a replica again (after killPart); resolves when it answers. */
       async startPart(name: AppPartName, replica: number) {
         await waitForPart(launch(name, replica));
       },

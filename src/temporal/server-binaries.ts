@@ -1,12 +1,10 @@
 import { cp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureGoBinary, type GoBinary, goBinaryCacheDir, goModuleDir } from '../lib/go-binary.ts';
-import { temporalCliVersion } from './cli.ts';
 
 /** The server and the UI server inside CLI 1.5.1 (its go.mod), so the dev server and the cluster run the same code. */
 export const temporalServerVersion = '1.29.1';
 export const temporalUiServerVersion = '2.42.1';
-export const temporalClusterVersions = { cli: temporalCliVersion, server: temporalServerVersion, uiServer: temporalUiServerVersion } as const;
 
 type Options = { log?: (line: string) => void; env?: NodeJS.ProcessEnv };
 
