@@ -26,7 +26,14 @@ it('records the start of a saga whose starter died right after starting it', asy
       }),
     },
   });
-  const dyingApi = createBookingService({ prisma: h.prisma, temporal: dyingTemporal, taskQueue: h.taskQueue, clock: { now: () => new Date() }, temporalUiUrl: 'http://localhost:8233' });
+  const dyingApi = createBookingService({
+    prisma: h.prisma,
+    temporal: dyingTemporal,
+    taskQueue: h.taskQueue,
+    clock: { now: () => new Date() },
+    temporalUiUrl: 'http://localhost:8233',
+    travelerPseudonym: h.protection.travelerPseudonym,
+  });
 
   const { booking } = await dyingApi.createBooking(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
   const confirmed = await h.waitForStatus(booking.id, 'CONFIRMED');

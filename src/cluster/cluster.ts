@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
+import { generatedKeyEnvironment } from '../data-protection/keys.ts';
 import { applyMigrations, pgExecutor } from '../db/migrations.ts';
 import { temporalUiServerVersion } from '../temporal/server-binaries.ts';
 import { type RunningPart, repoRoot, startPart, waitForPart } from './app-parts.ts';
@@ -20,7 +21,7 @@ import {
   temporalServerBinaryVersion,
   waitForTemporal,
 } from './temporal-cluster.ts';
-import { type AppPartName, appParts, type ClusterEndpoints, type NatsNode, natsNodeArgs, temporalNamespaceEnvironment, temporalSchemaEnvironment, temporalUiEnvironment } from './topology.ts';
+import { type AppPartName, appParts, type ClusterEndpoints, type NatsNode, type ProtectionSettings, natsNodeArgs, temporalNamespaceEnvironment, temporalSchemaEnvironment, temporalUiEnvironment } from './topology.ts';
 
 export const appDatabase = 'tripsaga';
 
@@ -64,6 +65,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     // No load balancer on one machine: the consumers get both APIs and fail over between them.
     apiBaseUrl: ports.parts.api.map((port) => `http://127.0.0.1:${port}`).join(','),
   };
+  const keys = await clusterKeys(dataDir);
   const stopAll: (() => Promise<void>)[] = [];
   const stopEverything = async () => {
     for (const stop of stopAll.splice(0).reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
@@ -111,7 +113,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     const launch = (name: AppPartName, replica: number) => {
       const part = appParts.find((p) => p.name === name)!;
       const port = ports.parts[name][replica]!;
-      const started = startPart(part, replica, port, part.environment(endpoints, port), logDir);
+      const started = startPart(part, replica, port, part.environment(endpoints, port, keys), logDir);
       running.set(key(name, replica), started);
       return started;
     };
@@ -192,4 +194,20 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     } finally {
       await client.end();
   }
+}
+
+/**
+ * The data-protection keys every worker and API of this cluster shares, generated on the first start and kept in the
+ * data directory (readable by its owner only): a restart must still decrypt the payloads of the sagas it resumes.
+ */
+async function clusterKeys(dataDir: string): Promise<ProtectionSettings> {
+  const file = path.join(dataDir, 'data-protection-keys.json');
+  const stored = await readFile(file, 'utf8').then(
+    (text) => JSON.parse(text) as ProtectionSettings,
+    () => undefined,
+  );
+  if (stored) return stored;
+  const keys = generatedKeyEnvironment();
+  await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  return keys;
 }

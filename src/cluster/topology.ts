@@ -44,6 +44,12 @@ export const natsClusterName = 'tripsaga';
 
 export type AppPartName = 'worker' | 'api' | 'relay' | 'consumers';
 
+/**
+ * The data-protection keys (docs/security.md): the payload codec's key ring and the traveler pseudonym key, the same in
+ * every worker and API; the codec endpoint's operator token for the APIs.
+ */
+export type ProtectionSettings = Record<'TEMPORAL_CODEC_KEYS' | 'TEMPORAL_CODEC_ACTIVE_KEY' | 'TRAVELER_PSEUDONYM_KEY' | 'CODEC_OPERATOR_TOKEN', string>;
+
 export interface AppPart {
   name: AppPartName;
   /** The npm script that runs it; package.json maps it to the entry file (see entryFileOf). */
@@ -51,7 +57,7 @@ export interface AppPart {
   replicas: number;
   /** What its one HTTP port serves: the API (with /metrics, /healthz, /readyz) or metrics and health alone. */
   port: 'api' | 'metrics';
-  environment(endpoints: ClusterEndpoints, port: number): Record<string, string>;
+  environment(endpoints: ClusterEndpoints, port: number, keys: ProtectionSettings): Record<string, string>;
 }
 
 function databaseUrl({ postgres }: ClusterEndpoints): string {
@@ -62,6 +68,11 @@ function databaseUrl({ postgres }: ClusterEndpoints): string {
 // The database is migrated once, by its own job, before any part starts: parts never migrate on their own.
 const common = (endpoints: ClusterEndpoints) => ({ DATABASE_URL: databaseUrl(endpoints), MIGRATE_ON_START: 'false' });
 const temporal = ({ temporal: t }: ClusterEndpoints) => ({ TEMPORAL_ADDRESS: `${t.host}:${t.port}`, TEMPORAL_NAMESPACE: temporalNamespace });
+const codec = (keys: ProtectionSettings) => ({
+  TEMPORAL_CODEC_KEYS: keys.TEMPORAL_CODEC_KEYS,
+  TEMPORAL_CODEC_ACTIVE_KEY: keys.TEMPORAL_CODEC_ACTIVE_KEY,
+  TRAVELER_PSEUDONYM_KEY: keys.TRAVELER_PSEUDONYM_KEY,
+});
 const nats = ({ nats: urls }: ClusterEndpoints) => ({ NATS_URL: urls.join(','), NATS_STREAM_REPLICAS: String(natsStreamReplicas) });
 
 /** Every part twice: any one process can die and the service goes on. */
@@ -71,14 +82,14 @@ export const appParts: readonly AppPart[] = [
     script: 'worker',
     replicas: 2,
     port: 'metrics',
-    environment: (e, port) => ({ ...common(e), ...temporal(e), METRICS_PORT: String(port) }),
+    environment: (e, port, keys) => ({ ...common(e), ...temporal(e), ...codec(keys), METRICS_PORT: String(port) }),
   },
   {
     name: 'api',
     script: 'api',
     replicas: 2,
     port: 'api',
-    environment: (e, port) => ({ ...common(e), ...temporal(e), TEMPORAL_UI_URL: e.temporalUiUrl, PORT: String(port) }),
+    environment: (e, port, keys) => ({ ...common(e), ...temporal(e), TEMPORAL_UI_URL: e.temporalUiUrl, ...codec(keys), CODEC_OPERATOR_TOKEN: keys.CODEC_OPERATOR_TOKEN, PORT: String(port) }),
   },
   {
     name: 'relay',

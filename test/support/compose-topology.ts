@@ -8,6 +8,7 @@ import {
   clusterVersions,
   migrateJob,
   type NatsNode,
+  type ProtectionSettings,
   natsNodeArgs,
   natsNodeName,
   temporalNamespaceEnvironment,
@@ -25,6 +26,13 @@ export const composeEndpoints: ClusterEndpoints = {
   temporalUiUrl: 'http://localhost:8080',
   nats: [1, 2, 3].map((n) => `nats://nats-${n}:4222`),
   apiBaseUrl: 'http://api:3000',
+};
+/** docker-compose.yml takes the keys from the environment it runs in (docs/security.md): these are its placeholders. */
+const composeKeys: ProtectionSettings = {
+  TEMPORAL_CODEC_KEYS: '${TEMPORAL_CODEC_KEYS:?set TEMPORAL_CODEC_KEYS, see docs/security.md}',
+  TEMPORAL_CODEC_ACTIVE_KEY: '${TEMPORAL_CODEC_ACTIVE_KEY:-}',
+  TRAVELER_PSEUDONYM_KEY: '${TRAVELER_PSEUDONYM_KEY:?set TRAVELER_PSEUDONYM_KEY, see docs/security.md}',
+  CODEC_OPERATOR_TOKEN: '${CODEC_OPERATOR_TOKEN:-}',
 };
 const containerPorts = { api: 3000, metrics: 9464, temporalUi: 8080 };
 const composeNatsNodes: NatsNode[] = [0, 1, 2].map((i) => ({ name: natsNodeName(i), host: natsNodeName(i), clientPort: 4222, clusterPort: 6222, monitorPort: 8222, storeDir: '/data' }));
@@ -67,7 +75,7 @@ export function composeDifferencesFromDescription(compose: Compose): string[] {
     const service = s[part.name];
     same(`${part.name} command`, service?.command, ['npm', 'run', part.script]);
     same(`${part.name} replicas`, service?.deploy?.replicas, part.replicas);
-    same(`${part.name} environment`, sorted(service?.environment), sorted(part.environment(composeEndpoints, containerPorts[part.port])));
+    same(`${part.name} environment`, sorted(service?.environment), sorted(part.environment(composeEndpoints, containerPorts[part.port], composeKeys)));
   }
   return problems;
 }
@@ -118,6 +126,6 @@ export function plannedManifest(): ClusterManifest {
     temporalNamespaceEnvironment: Object.keys(temporalNamespaceEnvironment(local)),
     temporalUiEnvironment: Object.keys(temporalUiEnvironment(local, 1)),
     natsNodes: nodes.map((node) => ({ name: node.name, args: natsNodeArgs(node, nodes, '127.0.0.1') })),
-    parts: appParts.map((part) => ({ name: part.name, script: part.script, replicas: part.replicas, environment: Object.keys(part.environment(local, 1)) })),
+    parts: appParts.map((part) => ({ name: part.name, script: part.script, replicas: part.replicas, environment: Object.keys(part.environment(local, 1, composeKeys)) })),
   };
 }
