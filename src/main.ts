@@ -1,9 +1,12 @@
 import path from 'node:path';
+import { openApiWiring } from './api/api-wiring.ts';
 import { serve } from './api/serve.ts';
+import { embeddedIssuer } from './auth/embedded-issuer.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/open-database.ts';
 import { createPipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { resolveEventTransport, startEventPipeline } from './pipeline/event-pipeline.ts';
+import { createLogger } from './lib/logger.ts';
 import { createServices } from './services.ts';
 import { ensureTemporalCli } from './temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
@@ -19,8 +22,13 @@ import { runSagaStarter } from './worker/saga-starter.ts';
  * JetStream when a server answers at NATS_URL, else on the embedded event log in the database.
  */
 const log = (line: string) => console.log(`[tripsaga] ${line}`);
+/** The traveler whose token `npm start` prints, as in the README's walk-through. */
+const demoTraveler = 'ada@example.com';
 const config = loadConfig();
 
+const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
+// Without an identity provider, this process signs its own tokens with a key under the data directory.
+const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
 let devServer: DevServer | undefined;
 let temporalAddress = config.temporalAddress;
@@ -43,9 +51,10 @@ const worker = await createBookingWorker({ connection, namespace, taskQueue: con
 const temporal = await connectClient(temporalAddress);
 const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
+const wiring = await openApiWiring(config, logger, log);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics, wiring);
 const transport = await resolveEventTransport(config.eventTransport ?? 'auto', config.natsUrl);
-const server = await serve(app, config.port);
+const server = await serve(app, config.port, undefined, config.http);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
   db,
@@ -56,6 +65,7 @@ const pipeline = startEventPipeline({
   relay: true,
   consumers: true,
   apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
+  apiToken: config.apiToken ? () => config.apiToken! : issuer?.serviceToken,
   log,
 });
 const starterStop = new AbortController();
@@ -64,6 +74,11 @@ const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
 log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (issuer) {
+  log(`operator token (offers, and reading everything): ${await issuer.mint({ role: 'operator' })}`);
+  log(`traveler token for ${demoTraveler} (books and reads only their own): ${await issuer.mint({ role: 'traveler', email: demoTraveler })}`);
+  log(`more: npm run token -- --traveler EMAIL | --operator  (signed with ${issuer.keyPath})`);
+}
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
 let stopping = false;
@@ -84,6 +99,7 @@ try {
   await server.close().catch(() => {});
   await starter;
   await pipeline.stop();
+  await wiring.close();
   await temporal.connection.close();
   await connection.close();
   await devServer?.stop();

@@ -1,12 +1,22 @@
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import type { Store } from 'express-rate-limit';
 import { systemClock } from '../activities/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
 import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
-import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
+import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
+import type { TokenVerifier } from './auth/verify-token.ts';
+
+/** What the API needs besides the domain: how it checks tokens, where limits are counted, how it logs requests. */
+export interface ApiWiring {
+  auth: TokenVerifier;
+  writeLimitStore?: Store;
+  accessLog?: RequestHandler;
+}
 
 /**
  * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
@@ -17,17 +27,10 @@ export function createServices(
   db: Database,
   temporal: Client,
   log: (line: string) => void,
-  metrics: PipelineMetrics = createPipelineMetrics(),
+  metrics: PipelineMetrics,
+  wiring: ApiWiring,
 ) {
-  const bookings = createBookingService({
-    prisma: db.prisma,
-    temporal,
-    taskQueue: config.taskQueue,
-    clock: systemClock,
-    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
-    cancellationWindow: config.cancellationWindow,
-    log,
-  });
+  const bookings = createBookings(config, db, temporal, log);
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
@@ -39,7 +42,27 @@ export function createServices(
         await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}));
       },
     },
+    auth: wiring.auth,
+    writeLimit: { limit: config.limits.writesPerWindow, windowSeconds: config.limits.windowSeconds, store: wiring.writeLimitStore },
+    corsOrigins: config.corsOrigins,
+    metricsAccess: config.metricsAccess,
+    trustProxy: config.trustProxy,
+    accessLog: wiring.accessLog,
     log,
   });
   return { bookings, app, metrics };
+}
+
+/** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */
+export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, temporal: Client, log: (line: string) => void) {
+  return createBookingService({
+    prisma: db.prisma,
+    temporal,
+    taskQueue: config.taskQueue,
+    clock: systemClock,
+    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
+    cancellationWindow: config.cancellationWindow,
+    log,
+    runningSagasPerTraveler: config.limits.runningSagasPerTraveler,
+  });
 }

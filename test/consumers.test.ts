@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStreams } from '../src/nats/topology.ts';
 import { toCloudEvent } from '../src/outbox/cloud-event.ts';
@@ -72,7 +71,7 @@ describe('consumers: read model and notifier', () => {
     const compensated = await directTrip(h, offers, 'compensated');
     await waitForSettled([...(await eventIdsOf(confirmed.bookingId)), ...(await eventIdsOf(compensated.bookingId))]);
 
-    const trips = await request(h.app).get(`/travelers/${encodeURIComponent(confirmed.email.toUpperCase())}/trips`).expect(200);
+    const trips = await (await h.asOperator()).get(`/travelers/${encodeURIComponent(confirmed.email.toUpperCase())}/trips`).expect(200);
     expect(trips.body).toEqual({
       traveler: confirmed.email,
       trips: [
@@ -90,7 +89,7 @@ describe('consumers: read model and notifier', () => {
         },
       ],
     });
-    const other = await request(h.app).get(`/travelers/${encodeURIComponent(compensated.email)}/trips`).expect(200);
+    const other = await (await h.asOperator()).get(`/travelers/${encodeURIComponent(compensated.email)}/trips`).expect(200);
     expect(other.body.trips[0]).toMatchObject({
       status: 'COMPENSATED',
       reason: 'car: OfferSoldOut: test',
@@ -123,9 +122,9 @@ describe('consumers: read model and notifier', () => {
   });
 
   it('answers 400 for a malformed email and an empty list for an unknown traveler', async () => {
-    const bad = await request(h.app).get('/travelers/not-an-email/trips').expect(400);
+    const bad = await (await h.asOperator()).get('/travelers/not-an-email/trips').expect(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_request', fields: [{ path: 'params.email', reason: 'must be an email address' }] });
-    expect((await request(h.app).get('/travelers/nobody@example.com/trips').expect(200)).body).toEqual({ traveler: 'nobody@example.com', trips: [] });
+    expect((await (await h.asOperator()).get('/travelers/nobody@example.com/trips').expect(200)).body).toEqual({ traveler: 'nobody@example.com', trips: [] });
   });
 
   it('a redelivered event changes nothing: not the read model, not the emails, not the inbox', async () => {

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,9 +12,11 @@ import { inject } from 'vitest';
 import { waitUntil } from './support/direct-trips.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
+import { bearer } from './support/tokens.ts';
 
 // `npm start` as a person runs it: one process, the embedded database, the relay and consumers inside. First with no
 // broker reachable (the embedded path), then on the same data directory with NATS (the JetStream path).
+const run = promisify(execFile);
 const topology = uniqueTopology();
 let dataDir: string;
 const processes: AppProcess[] = [];
@@ -24,6 +29,14 @@ afterAll(async () => {
   await removeTopology(sharedNatsUrl, topology);
   await rm(dataDir, { recursive: true, force: true });
 });
+
+/** `npm run token -- --traveler EMAIL`, on the same data directory: signed with the key npm start made. */
+async function mintTraveler(email: string): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/entrypoints/token.ts', '--traveler', email], {
+    env: { ...process.env, TRIPSAGA_DATA_DIR: dataDir },
+  });
+  return stdout.trim();
+}
 
 async function npmStart(natsUrl: string) {
   const app = await startAppProcess(
@@ -43,15 +56,19 @@ async function npmStart(natsUrl: string) {
   );
   processes.push(app);
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
-  const post = async (url: string, body: unknown) =>
-    (await fetch(`${api}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  // The tokens npm start prints, as a person would copy them.
+  const operatorToken = /operator token \(.*\): (\S+)/.exec(app.output())?.[1];
+  const demoTravelerToken = /traveler token for ada@example\.com \(.*\): (\S+)/.exec(app.output())?.[1];
+  expect(operatorToken).toBeDefined();
+  const post = async (url: string, token: string, body: unknown) =>
+    (await fetch(`${api}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) })).json();
   const bookTrip = async (email: string) => {
-    const offer = async (kind: string) => (await post('/offers', { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount: 1_000, currency: 'EUR' } })).id;
+    const offer = async (kind: string) => (await post('/offers', operatorToken!, { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount: 1_000, currency: 'EUR' } })).id;
     const [flight, hotel, car] = [await offer('flight'), await offer('hotel'), await offer('car')];
-    const accepted = await post('/bookings', { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
+    const accepted = await post('/bookings', await mintTraveler(email), { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
     return accepted.bookingId as string;
   };
-  const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`)).json()) as { trips: { bookingId: string; status: string }[] };
+  const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`, { headers: bearer(operatorToken!) })).json()) as { trips: { bookingId: string; status: string }[] };
   const metrics = async () => (await fetch(`${api}/metrics`)).text();
   const stop = async () => {
     const exited = once(app.child, 'exit');
@@ -59,7 +76,7 @@ async function npmStart(natsUrl: string) {
     const [code] = await exited;
     expect(code).toBe(0);
   };
-  return { app, bookTrip, trips, metrics, stop };
+  return { app, api, demoTravelerToken, bookTrip, trips, metrics, stop };
 }
 
 it('npm start runs the relay and consumers: on the embedded event log without a broker, then on JetStream', async () => {
@@ -67,6 +84,11 @@ it('npm start runs the relay and consumers: on the embedded event log without a 
 
   const embedded = await npmStart('nats://127.0.0.1:1');
   expect(embedded.app.output()).toContain('events: embedded event log');
+  // The signing key is its owner's alone; the demo traveler's token reads Ada's trips and nobody else's.
+  expect((await stat(path.join(dataDir, 'auth', 'signing-key.jwk.json'))).mode & 0o777).toBe(0o600);
+  expect((await fetch(`${embedded.api}/travelers/ada@example.com/trips`, { headers: bearer(embedded.demoTravelerToken!) })).status).toBe(200);
+  expect((await fetch(`${embedded.api}/travelers/${email}/trips`, { headers: bearer(embedded.demoTravelerToken!) })).status).toBe(403);
+  expect((await fetch(`${embedded.api}/offers`)).status).toBe(401);
   const first = await embedded.bookTrip(email);
   await waitUntil('the trip in the read model', async () => (await embedded.trips(email)).trips.find((t) => t.bookingId === first && t.status === 'CONFIRMED'), 60_000, 250);
   const embeddedMetrics = await embedded.metrics();

@@ -49,6 +49,7 @@ for (const transport of ['jetstream', 'embedded'] as const) {
         relay: true,
         consumers: true, // the default consumers: status-updates among them because the API's URL is given
         apiBaseUrl: baseUrl,
+        apiToken: () => h.tokens.operator(),
         runnerOptions: { maxAttempts: 3, retryDelayMs: 100, orderWaitMs: 100 },
       });
     });
@@ -95,7 +96,7 @@ for (const transport of ['jetstream', 'embedded'] as const) {
       // A redelivered status-changed event changes nothing: not the notifications, not the inbox.
       const before = { notifications: await h.prisma.tripNotification.findMany({ where: { bookingId } }), inbox: await settled(bookingId) };
       const last = all.filter((e) => e.type === EventType.bookingStatusChanged).at(-1)!;
-      const consumer = statusUpdatesConsumer(createBookingApiClient({ baseUrl }));
+      const consumer = statusUpdatesConsumer(createBookingApiClient({ baseUrl, token: () => h.tokens.operator() }));
       expect(await applyEvent(h.prisma, consumer, decodeEvent(decodeEnvelope(JSON.stringify(toCloudEvent(last)))))).toBe('duplicate');
       if (nc) {
         const duplicates = async () =>

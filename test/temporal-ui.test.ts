@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, type Chromium, chromiumMissing, launchChromium } from './support/browser.ts';
 import { type Harness, startHarness } from './support/harness.ts';
@@ -90,7 +89,7 @@ describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
     await page.screenshot({ path: await artifactPath('temporal-ui-compensated-saga.png') });
 
     // The other way round: the link GET /bookings/:id returns opens this saga.
-    const view = await request(h.app).get(`/bookings/${compensated}`).expect(200);
+    const view = await (await h.asOperator()).get(`/bookings/${compensated}`).expect(200);
     await page.goto(view.body.workflow.url);
     await page.waitForURL(new RegExp(`/workflows/${compensated}/[^/]+/history$`));
     await page.getByRole('heading', { name: compensated }).waitFor();

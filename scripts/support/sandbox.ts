@@ -4,6 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { systemClock } from '../../activities/clock.ts';
 import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
+import { createEphemeralIssuer } from '../../src/auth/ephemeral-issuer.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
@@ -52,16 +53,20 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     cancellationWindow: '1 hour',
   });
   const offers = createOfferService(db.prisma);
+  const issuer = await createEphemeralIssuer();
   const app = createApp({
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    auth: issuer.verifier,
     log,
   });
 
   return {
+    /** Mints tokens the sandbox's API accepts. */
+    mintToken: issuer.mint,
     prisma: db.prisma,
     databaseUrl,
     temporal,

@@ -1,3 +1,4 @@
+import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -15,8 +16,12 @@ const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the cons
 
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const metrics = createPipelineMetrics();
+// status-updates calls the API with API_TOKEN, or with a token signed by the embedded key if this machine has one.
+const issuer = config.apiToken ? undefined : await embeddedIssuer(config.auth, config.dataDir, { create: false });
+const apiToken = config.apiToken ? () => config.apiToken! : issuer?.serviceToken;
+if (config.apiBaseUrl && !apiToken) log('API_TOKEN is not set: status-updates will be refused by an API that checks tokens');
 const transport = await resolveEventTransport(config.eventTransport ?? 'jetstream', config.natsUrl);
-const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, metrics, relay: false, consumers: true, apiBaseUrl: config.apiBaseUrl, log });
+const pipeline = startEventPipeline({ db, transport, natsUrl: config.natsUrl, natsSubjectRoot: config.natsSubjectRoot, metrics, relay: false, consumers: true, apiBaseUrl: config.apiBaseUrl, apiToken, log });
 const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
 log(`running (transport: ${transport}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
 

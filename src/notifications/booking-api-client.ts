@@ -16,6 +16,8 @@ export interface BookingApiClientOptions {
   baseUrl: string;
   /** Above the API's own 2 s deadline for asking a live saga its state (GET /bookings/:id waits that long for it). */
   timeoutMs?: number;
+  /** The bearer token to call with (an operator's: the API shows any booking only to an operator). */
+  token?: () => string | Promise<string>;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -23,7 +25,7 @@ export interface BookingApiClientOptions {
  * What an event-notification consumer uses to call the API back: GET /bookings/:id, its answer validated with the
  * same schema the API validates its responses with (unknown fields are ignored, as in events).
  */
-export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = globalThis.fetch }: BookingApiClientOptions) {
+export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, token, fetch = globalThis.fetch }: BookingApiClientOptions) {
   const base = baseUrl.replace(/\/$/, '');
   return {
     /** The booking as it is now, or undefined if the API does not know it. */
@@ -31,13 +33,17 @@ export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = glo
       let response: Response;
       try {
         response = await fetch(`${base}/bookings/${encodeURIComponent(bookingId)}`, {
-          headers: { accept: 'application/json' },
+          headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${await token()}` } : {}) },
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
         throw new BookingApiError(`GET /bookings/${bookingId} failed: ${(error as Error).message}`, true);
       }
       if (response.status === 404) return undefined;
+      // Refused credentials stay refused until someone fixes the setting; retrying will not help.
+      if (response.status === 401 || response.status === 403) {
+        throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}: set API_TOKEN to an operator token`, false);
+      }
       if (!response.ok) {
         const retryable = response.status >= 500 || response.status === 429;
         throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}`, retryable);

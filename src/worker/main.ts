@@ -1,6 +1,6 @@
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { createServices } from '../services.ts';
+import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from './create-worker.ts';
@@ -16,7 +16,7 @@ const { connection, namespace } = await connectWorkerConnection(config.temporalA
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
 const temporal = await connectClient(config.temporalAddress);
 await ensureSearchAttributes(temporal, log);
-const { bookings } = createServices(config, db, temporal, log);
+const bookings = createBookings(config, db, temporal, log);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => starterStop.abort());

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import request from 'supertest';
 import { inject } from 'vitest';
 import { systemClock } from '../../activities/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
-import { createApp } from '../../src/api/app.ts';
+import { type AppDependencies, createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
@@ -15,6 +16,7 @@ import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import './quiet-temporal-logs.ts';
+import { createTestTokens } from './tokens.ts';
 
 export interface HarnessOptions {
   /** Start a worker in this process (default). Off for tests that run their worker in a child process. */
@@ -27,6 +29,10 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** The worker's workflow code (default: the bundle of workflows/ built once for the run). */
   workflowBundlePath?: string;
+  /** API settings beyond the defaults (limits, CORS...). */
+  app?: Partial<Pick<AppDependencies, 'writeLimit' | 'corsOrigins' | 'metricsAccess' | 'trustProxy' | 'accessLog'>>;
+  /** Cap on running sagas per traveler (default: none). */
+  runningSagasPerTraveler?: number;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -46,17 +52,22 @@ export async function startHarness(options: HarnessOptions = {}) {
     clock: systemClock,
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
+    runningSagasPerTraveler: options.runningSagasPerTraveler,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
-  const app = createApp({
+  const tokens = await createTestTokens();
+  const appDependencies: AppDependencies = {
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
     metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    auth: tokens.verifier,
+    ...options.app,
     log: () => {},
-  });
+  };
+  const app = createApp(appDependencies);
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
@@ -86,11 +97,31 @@ export async function startHarness(options: HarnessOptions = {}) {
     bookings,
     offers,
     app,
+    tokens,
+    /** Another app over the same services, with other settings (limits, CORS, metrics access...). */
+    appWith: (overrides: Partial<AppDependencies>) => createApp({ ...appDependencies, ...overrides }),
     temporal,
     taskQueue,
     databaseUrl,
     temporalAddress,
     temporalUiUrl,
+
+    /** A supertest agent that calls the app as an operator. */
+    async asOperator() {
+      return request.agent(app).set('Authorization', `Bearer ${await tokens.operator()}`);
+    },
+
+    /** A supertest agent that calls the app as this traveler. */
+    async asTraveler(email: string) {
+      return request.agent(app).set('Authorization', `Bearer ${await tokens.traveler(email)}`);
+    },
+
+    /** A supertest agent that calls the app as the traveler who made this booking. */
+    async asOwnerOf(bookingId: string) {
+      const email = await bookings.travelerOf(bookingId);
+      if (!email) throw new Error(`no booking ${bookingId}`);
+      return this.asTraveler(email);
+    },
 
     async offer(kind: 'flight' | 'hotel' | 'car', capacity: number, name = `${kind} ${randomUUID().slice(0, 8)}`, amount = 10_000) {
       return offers.create({ kind, name, capacity, price: { amount, currency: 'EUR' } });
