@@ -72,13 +72,13 @@ const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
-log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
-if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
 if (issuer) {
   log(`operator token (offers, and reading everything): ${await issuer.mint({ role: 'operator' })}`);
   log(`traveler token for ${demoTraveler} (books and reads only their own): ${await issuer.mint({ role: 'traveler', email: demoTraveler })}`);
   log(`more: npm run token -- --traveler EMAIL | --operator  (signed with ${issuer.keyPath})`);
 }
+log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
+if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
 let stopping = false;
