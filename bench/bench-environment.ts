@@ -6,6 +6,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
+import { embeddedIssuer } from '../src/auth/embedded-issuer.ts';
+import { loadConfig } from '../src/config.ts';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
 import { isNatsReachable } from '../src/nats/connection.ts';
 import { type NatsTopology, natsTopology } from '../src/nats/topology.ts';
@@ -32,6 +34,8 @@ export interface BenchEnvironment {
   temporalAddress: string;
   temporal: Client;
   apiUrl: string;
+  /** A token the API accepts for this traveler (signed with the run's own key, which the API verifies against). */
+  travelerToken(email: string): Promise<string>;
   sagaTaskQueue: string;
   bareTaskQueue: string;
   /**
@@ -99,7 +103,14 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const pipeline = (await isNatsReachable(natsUrl)) ? { natsUrl, topology } : { skipped: `no NATS server answered at ${natsUrl}` };
     if ('skipped' in pipeline) log(`event pipeline not started: ${pipeline.skipped}`);
     else cleanups.push(() => deleteStreams(natsUrl, topology));
+    // The run's signing key, where the API and the consumers look for it: the API verifies the clients' tokens, the
+    // consumers sign their calls back. No write limit and no saga cap: the load is the point.
+    const dataDir = path.join(logDir, 'data');
+    const issuer = (await embeddedIssuer(loadConfig({}).auth, dataDir, { create: true }))!;
     const common = {
+      TRIPSAGA_DATA_DIR: dataDir,
+      RATE_LIMIT_WRITES: '0',
+      MAX_RUNNING_SAGAS_PER_TRAVELER: '0',
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: devServer.address,
       TEMPORAL_NAMESPACE: devServer.namespace,
@@ -161,6 +172,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       temporalAddress: devServer.address,
       temporal,
       apiUrl: `http://127.0.0.1:${apiPort}`,
+      travelerToken: (email) => issuer.mint({ role: 'traveler', email }),
       sagaTaskQueue,
       bareTaskQueue,
       pipeline,

@@ -163,3 +163,13 @@ describe('who may call each route', () => {
     await as(await h.tokens.operator(), request(app).get('/metrics')).expect(200);
   });
 });
+
+describe('the seam for other endpoints', () => {
+  it('verifyToken gives the principal, or the 401 the API would answer', async () => {
+    const { verifyToken } = await import('../src/auth/http.ts');
+    expect(await verifyToken(h.tokens.verifier, `Bearer ${await h.tokens.operator()}`)).toEqual({ role: 'operator', subject: 'operator' });
+    expect(await verifyToken(h.tokens.verifier, `Bearer ${await h.tokens.traveler(owner)}`)).toEqual({ role: 'traveler', subject: owner, email: owner });
+    await expect(verifyToken(h.tokens.verifier, undefined)).rejects.toMatchObject({ status: 401, code: 'unauthenticated' });
+    await expect(verifyToken(h.tokens.verifier, `Bearer ${await h.tokens.expired(owner)}`)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+  });
+});

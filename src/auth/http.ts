@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { HttpError } from '../api/http-errors.ts';
 import type { Principal, Role } from './principal.ts';
 import { InvalidTokenError, type TokenVerifier } from './verify-token.ts';
@@ -70,8 +70,11 @@ export function callerOf(res: Response): Principal | undefined {
   return authentication && 'principal' in authentication ? authentication.principal : undefined;
 }
 
-/** For a route outside Express's flow (or a test): the principal a request's Authorization header proves. */
-export async function verifyRequest(verifier: TokenVerifier, req: Pick<Request, 'get'>): Promise<Principal> {
-  const res = { locals: { authentication: await authenticationOf(verifier, req.get('authorization')) } } as unknown as Response;
+/**
+ * For a caller outside Express's flow (a codec endpoint's own server, a WebSocket upgrade): the principal an
+ * Authorization header proves, or the same 401 HttpError `requireRole` would raise.
+ */
+export async function verifyToken(verifier: TokenVerifier, authorization: string | undefined): Promise<Principal> {
+  const res = { locals: { authentication: await authenticationOf(verifier, authorization) } } as unknown as Response;
   return principalOf(res);
 }
