@@ -1,3 +1,4 @@
+import { exportJWK } from 'jose';
 import type { Test } from 'supertest';
 import { createEphemeralIssuer, newSigningKey } from '../../src/auth/ephemeral-issuer.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
@@ -6,6 +7,8 @@ import type { TokenVerifier } from '../../src/auth/verify-token.ts';
 /** Tokens for tests, signed by a key made for the test file: every test that calls the API gets them here. */
 export interface TestTokens {
   verifier: TokenVerifier;
+  /** The public key as a JWK in JSON: AUTH_PUBLIC_KEY for an entry point run as a process of its own. */
+  publicKey: string;
   operator(): Promise<string>;
   traveler(email: string): Promise<string>;
   /** Expired a minute ago. */
@@ -19,6 +22,7 @@ export async function createTestTokens(): Promise<TestTokens> {
   const impostor = await newSigningKey(issuer.key.kid);
   return {
     verifier: issuer.verifier,
+    publicKey: JSON.stringify({ ...(await exportJWK(issuer.key.publicKey)), alg: issuer.key.alg }),
     operator: () => issuer.mint({ role: 'operator' }),
     traveler: (email) => issuer.mint({ role: 'traveler', email }),
     expired: (email) => issuer.mint({ role: 'traveler', email, expiresIn: Math.floor(Date.now() / 1_000) - 60 }),
