@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedIssuer } from '../src/auth/embedded-issuer.ts';
+import { renewingToken } from '../src/auth/mint-token.ts';
 import { loadOrCreateSigningKey, signingKeyPath } from '../src/auth/signing-key.ts';
 import { InvalidTokenError, verifierFromSettings } from '../src/auth/verify-token.ts';
 import { loadConfig } from '../src/config.ts';
@@ -98,5 +99,45 @@ describe('the embedded signing key', () => {
       env: { ...process.env, TRIPSAGA_DATA_DIR: dir, AUTH_JWKS_URL: 'https://id.example/jwks' },
     });
     await expect(withProvider).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/identity provider/) });
+  });
+});
+
+describe("the consumers' own token", () => {
+  it('is minted once and again after half its lifetime, so it never expires in flight', async () => {
+    const minted: number[] = [];
+    let now = 1_000_000_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const token = renewingToken(async (expiresAt) => {
+        minted.push(expiresAt);
+        return `t${minted.length}`;
+      }, 3_600);
+      expect(await token()).toBe('t1');
+      now += 1_799_000;
+      expect(await token()).toBe('t1');
+      now += 2_000;
+      expect(await token()).toBe('t2');
+      expect(minted).toEqual([1_000_000_000 + 3_600, 1_000_000_000 + 1_801 + 3_600]);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
+
+describe('security settings', () => {
+  it('are read in one place, with their defaults, and a bad value is refused with its name', () => {
+    const config = loadConfig({});
+    expect(config.limits).toEqual({ writesPerWindow: 120, windowSeconds: 60, runningSagasPerTraveler: 5 });
+    expect(config.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.metricsAccess).toBe('open');
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', TRUST_PROXY: '1' })).toMatchObject({
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      trustProxy: 1,
+    });
+    expect(() => loadConfig({ RATE_LIMIT_WRITES: 'lots' })).toThrow(/RATE_LIMIT_WRITES/);
+    expect(() => loadConfig({ METRICS_ACCESS: 'everyone' })).toThrow(/METRICS_ACCESS must be one of open, operator/);
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'jwks.json' })).toThrow(/AUTH_JWKS_URL/);
   });
 });
