@@ -6,6 +6,8 @@ import { pinoHttp } from 'pino-http';
 // A traveler's email is in some paths; the log keeps the route's shape there, not the address. No query strings.
 const logged = (url: string) => url.split('?')[0]!.replace(/^\/travelers\/[^/]+/, '/travelers/{email}');
 
+const quiet = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** One JSON line per request when it completes: method, path, status, duration, and its request id. */
 export function accessLog(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -13,7 +15,12 @@ export function accessLog(logger: Logger): RequestHandler {
     genReqId: (_req: IncomingMessage, res: ServerResponse) => (res as ServerResponse & { locals?: { requestId?: string } }).locals?.requestId ?? '',
     customAttributeKeys: { reqId: 'requestId', responseTime: 'durationMs' },
     quietReqLogger: true,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (req, res, error) => {
+      if (error || res.statusCode >= 500) return 'error';
+      if (res.statusCode >= 400) return 'warn';
+      // Probes and scrapers call every few seconds: their answers are for LOG_LEVEL=debug.
+      return quiet.has(logged(req.url ?? '')) ? 'debug' : 'info';
+    },
     customSuccessMessage: (req, res) => `${req.method} ${logged(req.url ?? '')} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${logged(req.url ?? '')} ${res.statusCode}`,
     serializers: {
