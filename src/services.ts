@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
-import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';

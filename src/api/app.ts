@@ -9,7 +9,7 @@ import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
-import { type TravelerTripsService, travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { authenticate, type Guard, principalOf, requireRole } from '../auth/http.ts';
 import { mayRead, sameEmail } from '../auth/principal.ts';
 import type { TokenVerifier } from '../auth/verify-token.ts';
