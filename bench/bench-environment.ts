@@ -220,7 +220,7 @@ function startPipelineProcesses(
       entry: 'src/entrypoints/consumers.ts',
       env: { ...pipelineEnv, API_BASE_URL: apiUrl },
       logDir,
-      readyLine: /\[consumers\] running/,
+      readyLine: /"msg":"running/,
       nodeArgs: profileArgs('consumers'),
     }),
   ];

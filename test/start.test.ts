@@ -55,12 +55,12 @@ async function npmStart(natsUrl: string | undefined) {
       MIGRATE_ON_START: 'true',
       DATABASE_URL: '',
     },
-    /\[tripsaga\] events: /,
+    /"msg":"events: /,
     120_000,
   );
   processes.push(app);
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
-  const events = /events: NATS JetStream at (nats:\/\/\S+)/.exec(app.output())?.[1] as string;
+  const events = /events: NATS JetStream at (nats:\/\/[\w.:-]+)/.exec(app.output())?.[1] as string;
   // The tokens npm start prints, as a person would copy them.
   const operatorToken = /operator token \(.*?\): ([\w.-]+)/.exec(app.output())?.[1];
   const demoTravelerToken = /traveler token for ada@example\.com \(.*?\): ([\w.-]+)/.exec(app.output())?.[1];

@@ -7,11 +7,12 @@ import { probeOutboxBacklog } from '../relay/pending-events.ts';
 import { createServices } from '../services.ts';
 import { connectClient } from '../temporal/connection.ts';
 import { openApiWiring } from '../api/api-wiring.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 
 /** `npm run api`: the HTTP API alone, for deployments with a real PostgreSQL and Temporal cluster. */
-const log = (line: string) => console.log(`[api] ${line}`);
 const config = loadConfig();
+const logger = createLogger({ component: 'api', level: config.logLevel });
+const log = lineLog(logger);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL server (npm start embeds one)');
 
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
@@ -19,7 +20,7 @@ const temporal = await connectClient(config.temporalAddress);
 const metrics = createPipelineMetrics();
 // The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
 probeOutboxBacklog(metrics, db.prisma);
-const wiring = await openApiWiring(config, createLogger({ component: 'api', level: config.logLevel }), log);
+const wiring = await openApiWiring(config, logger, log);
 const { app } = createServices(config, db, temporal, log, metrics, wiring);
 const server = await serve(app, config.port, undefined, config.http);
 log(`listening on http://localhost:${server.port}`);

@@ -4,7 +4,7 @@ import { serve } from '../api/serve.ts';
 import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { startEventPipeline } from '../pipeline/event-pipeline.ts';
@@ -23,12 +23,12 @@ import { runSagaStarter } from '../worker/saga-starter.ts';
  * without NATS_URL it runs a nats-server with JetStream (store in .data/nats/), so a restart picks up the sagas that
  * were running and the events not yet applied. The outbox relay and the consumers run here too.
  */
-const log = (line: string) => console.log(`[tripsaga] ${line}`);
 /** The traveler whose token `npm start` prints, as in the README's walk-through. */
 const demoTraveler = 'ada@example.com';
 const config = loadConfig();
-
 const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
+const log = lineLog(logger);
+
 // Without an identity provider, this process signs its own tokens with a key under the data directory.
 const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });

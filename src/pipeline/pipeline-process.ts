@@ -1,6 +1,7 @@
 import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { type AppConfig, defaultNatsUrl, loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
@@ -11,8 +12,8 @@ import { startEventPipeline } from './event-pipeline.ts';
  * consumers`): configuration, database, metrics endpoint (METRICS_PORT), and a graceful stop on SIGINT/SIGTERM.
  */
 export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; needsDatabaseFor: string; finishing: string }) {
-  const log = (line: string) => console.log(`[${part.name}] ${line}`);
   const config = loadConfig();
+  const log = lineLog(createLogger({ component: part.name, level: config.logLevel }));
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', `${part.needsDatabaseFor} (npm start embeds one)`);
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
 
