@@ -12,6 +12,7 @@ import { createServices } from '../services.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from '../temporal/dev-server.ts';
+import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
@@ -28,6 +29,7 @@ const demoTraveler = 'ada@example.com';
 const config = loadConfig();
 const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
 const log = lineLog(logger);
+logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
 
 // Without an identity provider, this process signs its own tokens with a key under the data directory.
 const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });

@@ -4,13 +4,16 @@ import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
+import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
 
 /** `npm run worker`: the saga worker alone, for deployments with a real PostgreSQL and Temporal cluster. */
 const config = loadConfig();
-const log = lineLog(createLogger({ component: 'worker', level: config.logLevel }));
+const logger = createLogger({ component: 'worker', level: config.logLevel });
+const log = lineLog(logger);
+logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
 
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });

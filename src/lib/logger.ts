@@ -31,9 +31,10 @@ export function createLogger({ component, level = 'info', destination }: LoggerO
       base: { component },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      mixin: () => {
+      // A child logger bound to a request (the access log's) carries the id already: one `requestId` key a line.
+      mixin: (_line, _level, logger) => {
         const requestId = currentRequestId();
-        return requestId ? { requestId } : {};
+        return requestId && !('requestId' in logger.bindings()) ? { requestId } : {};
       },
     },
     destination,
