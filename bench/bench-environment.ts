@@ -8,6 +8,8 @@ import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { embeddedIssuer } from '../src/auth/embedded-issuer.ts';
 import { loadConfig } from '../src/config.ts';
+import { type DataProtection, loadDataProtection } from '../src/data-protection/data-protection.ts';
+import { generatedKeyEnvironment } from '../src/data-protection/keys.ts';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
 import { isNatsReachable } from '../src/transport/jetstream/connection.ts';
 import { type NatsTopology, natsTopology } from '../src/transport/jetstream/topology.ts';
@@ -34,6 +36,8 @@ export interface BenchEnvironment {
   offers: OfferPool;
   temporalAddress: string;
   temporal: Client;
+  /** The keys every process of the run shares (passed to the children in their environment). */
+  protection: DataProtection;
   apiUrl: string;
   /** A token the API accepts for this traveler (signed with the run's own key, which the API verifies against). */
   travelerToken(email: string): Promise<string>;
@@ -108,6 +112,8 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     // consumers sign their calls back. No write limit and no saga cap: the load is the point.
     const dataDir = path.join(logDir, 'data');
     const issuer = (await embeddedIssuer(loadConfig({}).auth, dataDir, { create: true }))!;
+    const keyEnvironment = generatedKeyEnvironment();
+    const protection = await loadDataProtection({ env: keyEnvironment, dataDir: '' });
     const common = {
       TRIPSAGA_DATA_DIR: dataDir,
       RATE_LIMIT_WRITES: '0',
@@ -116,6 +122,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       TEMPORAL_ADDRESS: devServer.address,
       TEMPORAL_NAMESPACE: devServer.namespace,
       MIGRATE_ON_START: 'false',
+      ...keyEnvironment,
       BOOKING_CANCELLATION_WINDOW: plan.cancellationWindow,
       // As the Dockerfile runs them.
       NODE_ENV: 'production',
@@ -156,7 +163,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
 
-    const temporal = await connectClient(devServer.address);
+    const temporal = await connectClient(devServer.address, protection.dataConverter);
     cleanups.push(() => temporal.connection.close());
 
     const measured: MeasuredProcess[] = [
@@ -172,6 +179,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       offers,
       temporalAddress: devServer.address,
       temporal,
+      protection,
       apiUrl: `http://127.0.0.1:${apiPort}`,
       travelerToken: (email) => issuer.mint({ role: 'traveler', email }),
       sagaTaskQueue,

@@ -3,8 +3,10 @@ import type { RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
+import { operatorTokenAuthorizer } from './api/codec-authorizer.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
+import type { DataProtection } from './data-protection/data-protection.ts';
 import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
@@ -26,11 +28,12 @@ export function createServices(
   config: AppConfig,
   db: Database,
   temporal: Client,
+  protection: DataProtection,
   log: (line: string) => void,
   metrics: PipelineMetrics,
   wiring: ApiWiring,
 ) {
-  const bookings = createBookings(config, db, temporal, log);
+  const bookings = createBookings(config, db, temporal, protection, log);
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
@@ -48,13 +51,29 @@ export function createServices(
     metricsAccess: config.metricsAccess,
     trustProxy: config.trustProxy,
     accessLog: wiring.accessLog,
+    // An operator's token (or, for now, the interim shared secret). The Web UI at temporalUiUrl may call it from the browser.
+    ...(protection.codecOperatorToken
+      ? {
+          codec: {
+            codec: protection.codec,
+            authorize: operatorTokenAuthorizer(wiring.auth, protection.codecOperatorToken),
+            allowedOrigins: [new URL(config.temporalUiUrl ?? defaultTemporalUiUrl).origin],
+          },
+        }
+      : {}),
     log,
   });
   return { bookings, app, metrics };
 }
 
 /** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */
-export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, temporal: Client, log: (line: string) => void) {
+export function createBookings(
+  config: AppConfig,
+  db: Pick<Database, 'prisma'>,
+  temporal: Client,
+  protection: Pick<DataProtection, 'travelerPseudonym'>,
+  log: (line: string) => void,
+) {
   return createBookingService({
     prisma: db.prisma,
     temporal,
@@ -62,6 +81,7 @@ export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, 
     clock: systemClock,
     temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
     cancellationWindow: config.cancellationWindow,
+    travelerPseudonym: protection.travelerPseudonym,
     log,
     runningSagasPerTraveler: config.limits.runningSagasPerTraveler,
   });

@@ -85,6 +85,7 @@ describe('cap on running sagas per traveler', () => {
         taskQueue: h.taskQueue,
         clock: { now: () => new Date() },
         temporalUiUrl: h.temporalUiUrl,
+        travelerPseudonym: h.protection.travelerPseudonym,
         runningSagasPerTraveler: 2,
       });
       const request = { ...h.request({ flight: offers.flight.id, hotel: offers.hotel.id }), traveler: { name: 'Busy', email } };

@@ -13,9 +13,10 @@ import { type TravelerTripsService, travelerTripsSchema } from '../read-model/tr
 import { authenticate, type Guard, principalOf, requireRole } from '../auth/http.ts';
 import { mayRead, sameEmail } from '../auth/principal.ts';
 import type { TokenVerifier } from '../auth/verify-token.ts';
-import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
 import { writeRateLimit } from './rate-limit.ts';
 import { requestIds } from './request-id.ts';
+import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
+import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
 import {
@@ -23,8 +24,10 @@ import {
   bookingEventsSchema,
   cancelAcceptedSchema,
   cancelRequestSchema,
+  emailSchema,
   healthSchema,
   idempotencyKeySchema,
+  pathParameterSchema,
   readinessSchema,
 } from './schemas.ts';
 
@@ -49,6 +52,8 @@ export interface AppDependencies {
   trustProxy?: boolean | number | string;
   /** Access logging (one line per request, with its request id); none by default. */
   accessLog?: RequestHandler;
+  /** Serve the Temporal codec endpoint (POST /codec/decode, /codec/encode) for the Web UI. */
+  codec?: CodecEndpointOptions;
   log?: (line: string) => void;
 }
 
@@ -61,12 +66,10 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
-
 const anyone = requireRole('traveler', 'operator');
 
 export function createApp(deps: AppDependencies) {
-  const { bookings, offers, trips, metrics, readiness, log = console.error } = deps;
+  const { bookings, offers, trips, metrics, readiness, codec, log = console.error } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
@@ -83,10 +86,20 @@ export function createApp(deps: AppDependencies) {
       }),
     );
   }
+  // Before the API's own body parser: payloads from histories may be larger than its limit. It checks its callers
+  // itself, and its POSTs are reads: the write limit below does not count them.
+  if (codec) app.use(codecRouter(codec));
   // Who is calling comes before the limiter (it counts per token subject) and before any body is read.
   app.use(authenticate(deps.auth));
   app.use(writeRateLimit({ limit: 0, windowSeconds: 60, ...deps.writeLimit, log }));
-  app.use(express.json({ limit: '16kb' }));
+  app.use(express.json({ limit: '16kb', verify: requireUtf8 }));
+  // Every path parameter is text under the input policy before any route looks it up (NUL reaches PostgreSQL otherwise).
+  for (const name of ['id', 'email']) {
+    app.param(name, (_req, _res, next, value: string) => {
+      parseOrReject(pathParameterSchema, value, `params.${name}`);
+      next();
+    });
+  }
 
   /** A traveler sees only their own bookings; anyone else's answers as if it did not exist. */
   const ownBooking: Guard = async (req, res, next) => {
@@ -198,7 +211,7 @@ export function createApp(deps: AppDependencies) {
   app.use(referencePageRouter());
 
   app.get('/travelers/:email/trips', async (req, res) => {
-    const email = parseOrReject(travelerEmailSchema, req.params.email, 'params.email');
+    const email = parseOrReject(emailSchema, req.params.email, 'params.email');
     reply(res, 200, travelerTripsSchema, await trips.tripsOf(email));
   });
 

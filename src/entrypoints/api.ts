@@ -1,5 +1,6 @@
 import { serve } from '../api/serve.ts';
 import { loadConfig, requireSetting } from '../config.ts';
+import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -15,13 +16,14 @@ const logger = createLogger({ component: 'api', level: config.logLevel });
 const log = lineLog(logger);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL server (npm start embeds one)');
 
+const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
-const temporal = await connectClient(config.temporalAddress);
+const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 // The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
 probeOutboxBacklog(metrics, db.prisma);
 const wiring = await openApiWiring(config, logger, log);
-const { app } = createServices(config, db, temporal, log, metrics, wiring);
+const { app } = createServices(config, db, temporal, protection, log, metrics, wiring);
 const server = await serve(app, config.port, undefined, config.http);
 log(`listening on http://localhost:${server.port}`);
 

@@ -3,6 +3,7 @@ import { openApiWiring } from '../api/api-wiring.ts';
 import { serve } from '../api/serve.ts';
 import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { loadConfig } from '../config.ts';
+import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
@@ -33,6 +34,8 @@ logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.log
 
 // Without an identity provider, this process signs its own tokens with a key under the data directory.
 const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });
+// Keys from the environment, else generated once under the data directory (docs/security.md).
+const protection = await loadDataProtection({ dataDir: config.dataDir, createIfMissing: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
 let devServer: DevServer | undefined;
 let temporalAddress = config.temporalAddress;
@@ -57,12 +60,12 @@ if (!natsUrl) {
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
-const temporal = await connectClient(temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, dataConverter: protection.dataConverter });
+const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 const wiring = await openApiWiring(config, logger, log);
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics, wiring);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics, wiring);
 const server = await serve(app, config.port, undefined, config.http);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
@@ -87,6 +90,9 @@ if (issuer) {
 }
 log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (protection.codecOperatorToken) {
+  log(`codec endpoint for the Web UI: http://localhost:${server.port}/codec (start a browser session at /codec/session; docs/security.md)`);
+}
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
 onStopSignal(log, 'finishing in-flight requests and draining the worker', () => {

@@ -7,6 +7,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { type AppDependencies, createApp } from '../../src/api/app.ts';
+import { operatorTokenAuthorizer } from '../../src/api/codec-authorizer.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
@@ -15,6 +16,7 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 import { createTestTokens } from './tokens.ts';
 
@@ -44,7 +46,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
-  const temporal: Client = await connectClient(temporalAddress);
+  const protection = await testDataProtection();
+  const temporal: Client = await connectClient(temporalAddress, protection.dataConverter);
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -53,6 +56,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
     runningSagasPerTraveler: options.runningSagasPerTraveler,
+    travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
@@ -65,6 +69,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     auth: tokens.verifier,
     ...options.app,
+    codec: { codec: protection.codec, authorize: operatorTokenAuthorizer(tokens.verifier, protection.codecOperatorToken), allowedOrigins: [new URL(temporalUiUrl).origin] },
     log: () => {},
   };
   const app = createApp(appDependencies);
@@ -77,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
+      dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
@@ -101,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     /** Another app over the same services, with other settings (limits, CORS, metrics access...). */
     appWith: (overrides: Partial<AppDependencies>) => createApp({ ...appDependencies, ...overrides }),
     temporal,
+    protection,
     taskQueue,
     databaseUrl,
     temporalAddress,
