@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { BookingError, type BookingErrorCode, type FieldProblem } from '../bookings/errors.ts';
+import { isDatabaseUnavailable } from '../db/prisma.ts';
 
 /** Every error body has this shape: a stable code, a sentence, and for bad input each offending field and why. */
 export const errorBodySchema = z.object({
@@ -63,12 +64,20 @@ const statusOf: Record<BookingErrorCode, number> = {
   too_many_running_sagas: 429,
 };
 
-/** When a refused request is worth trying again: a running saga settles within seconds. */
-const retryAfterOf: Partial<Record<BookingErrorCode, string>> = { too_many_running_sagas: '5', saga_unavailable: '2' };
 
 export function sendError(res: Response, status: number, code: string, message: string, fields?: FieldProblem[]) {
   const requestId = res.locals.requestId as string | undefined;
   res.status(status).json({ error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}), ...(requestId ? { requestId } : {}) } });
+}
+
+/** Long enough for a database restart or failover to pass, short enough that a client is not kept waiting for nothing. */
+export const databaseRetryAfterSeconds = 2;
+
+/** When a refused request is worth trying again: a running saga settles within seconds. */
+const retryAfterOf: Partial<Record<BookingErrorCode, string>> = { too_many_running_sagas: '5', saga_unavailable: String(databaseRetryAfterSeconds) };
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n').find((line) => line.trim() !== '') ?? 'no message';
 }
 
 // The path is not echoed back: an error body repeats nothing the caller sent.
@@ -106,6 +115,14 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return sendError(res, 415, 'unsupported_encoding', 'Send the body as UTF-8 JSON');
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A restart or failover of the database: the request wrote nothing that matters (its transaction did not
+      // commit, or it commits and an Idempotency-Key replay finds it), so the client is told to come back.
+      log(`${req.method} ${req.originalUrl}: database unavailable (${firstLine(error)})`);
+      if (res.headersSent) return;
+      res.set('Retry-After', String(databaseRetryAfterSeconds));
+      return sendError(res, 503, 'database_unavailable', 'The database cannot be reached right now; retry after the time in Retry-After');
     }
     log(`${req.method} ${req.originalUrl} failed: ${(error as Error)?.stack ?? String(error)}`);
     if (res.headersSent) return;
