@@ -62,6 +62,16 @@ const routes: Record<string, SecuredCase | OwnAuthCase | PublicCase> = {
   getBooking: { method: 'get', path: () => `/bookings/${ctx.bookingId}`, right: 'owner', expect: { owner: 200, stranger: 404, operator: 200 } },
   listBookingEvents: { method: 'get', path: () => `/bookings/${ctx.bookingId}/events`, right: 'owner', expect: { owner: 200, stranger: 404, operator: 200 } },
   listTravelerTrips: { method: 'get', path: () => `/travelers/${owner}/trips`, right: 'owner', expect: { owner: 200, stranger: 403, operator: 200 } },
+  depositIntoWallet: {
+    method: 'post',
+    path: () => `/travelers/${owner}/wallet/deposits`,
+    body: () => ({ amount: { amount: 100, currency: 'EUR' } }),
+    right: 'owner',
+    expect: { owner: 201, stranger: 403, operator: 403 },
+  },
+  getWallet: { method: 'get', path: () => `/travelers/${owner}/wallet`, right: 'owner', expect: { owner: 200, stranger: 403, operator: 200 } },
+  listWalletEvents: { method: 'get', path: () => `/travelers/${owner}/wallet/events`, right: 'owner', expect: { owner: 200, stranger: 403, operator: 200 } },
+  getWalletStatement: { method: 'get', path: () => `/travelers/${owner}/wallet/statement`, right: 'owner', expect: { owner: 200, stranger: 403, operator: 200 } },
   // Last: the right caller's request cancels the booking.
   cancelBooking: { method: 'post', path: () => `/bookings/${ctx.bookingId}/cancel`, right: 'owner', expect: { owner: 202, stranger: 404, operator: 403 } },
   codecDecode: { method: 'post', path: () => '/codec/decode', body: () => ({ payloads: [] }), ownAuth: true, right: 'operator', expect: { owner: 403, stranger: 403, operator: 200 } },

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,13 +10,11 @@ import { waitUntil } from './support/direct-trips.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { isProcessAlive } from '../src/lib/pid-lock.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
-import { bearer } from './support/tokens.ts';
-import { promisify } from 'node:util';
+import { bearer, mintTravelerToken } from './support/tokens.ts';
 
 // `npm start` as a person runs it: one process, the embedded database, the relay and consumers inside, and (NATS_URL
 // unset) a nats-server of its own with its JetStream store under the data directory. Twice on the same data directory,
 // to see the store kept; then once with NATS_URL pointing at an external broker.
-const run = promisify(execFile);
 const topology = uniqueTopology();
 let dataDir: string;
 const processes: AppProcess[] = [];
@@ -33,14 +30,6 @@ afterAll(async () => {
   await removeTopology(sharedNatsUrl, topology);
   await rm(dataDir, { recursive: true, force: true });
 });
-
-/** `npm run token -- --traveler EMAIL`, on the same data directory: signed with the key npm start made. */
-async function mintTraveler(email: string): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/entrypoints/token.ts', '--traveler', email], {
-    env: { ...process.env, TRIPSAGA_DATA_DIR: dataDir },
-  });
-  return stdout.trim();
-}
 
 async function npmStart(natsUrl: string | undefined) {
   const app = await startAppProcess(
@@ -70,7 +59,7 @@ async function npmStart(natsUrl: string | undefined) {
   const bookTrip = async (email: string) => {
     const offer = async (kind: string) => (await post('/offers', operatorToken!, { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount: 1_000, currency: 'EUR' } })).id;
     const [flight, hotel, car] = [await offer('flight'), await offer('hotel'), await offer('car')];
-    const accepted = await post('/bookings', await mintTraveler(email), { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
+    const accepted = await post('/bookings', await mintTravelerToken(dataDir, email), { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
     return accepted.bookingId as string;
   };
   const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`, { headers: bearer(operatorToken!) })).json()) as { trips: { bookingId: string; status: string }[] };

@@ -60,7 +60,7 @@ function errors(cases: Record<number, string>) {
 }
 
 /** Who may call a route, as the document says it; the app enforces it (src/api/app.ts) and the access test checks both. */
-type Access = 'operator' | 'traveler' | 'signed-in' | 'own-booking' | 'own-booking-traveler' | 'own-traveler';
+type Access = 'operator' | 'traveler' | 'signed-in' | 'own-booking' | 'own-booking-traveler' | 'own-traveler' | 'own-traveler-only';
 
 const whoMay: Record<Access, string> = {
   operator: 'Operators only.',
@@ -69,6 +69,7 @@ const whoMay: Record<Access, string> = {
   'own-booking': "The booking's traveler, or an operator. Another traveler's booking answers 404, as if it did not exist.",
   'own-booking-traveler': "The booking's traveler only. Another traveler's booking answers 404, as if it did not exist.",
   'own-traveler': 'That traveler, or an operator.',
+  'own-traveler-only': "That traveler only: operators read a traveler's wallet but do not change it.",
 };
 
 const authErrors = {
@@ -259,9 +260,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'depositIntoWallet',
           tags: ['Wallet'],
           summary: "Pay money into a traveler's wallet",
-          description:
+          ...secured(
+            'own-traveler-only',
             'Appends `wallet.deposited` to the wallet\'s stream (a new traveler\'s wallet opens first, with its opening credit). ' +
             'Amounts are minor units of EUR.',
+          ),
           parameters: [
             emailParameter,
             {
@@ -282,7 +285,7 @@ export function buildOpenApiDocument(version = appVersion) {
               },
               content: json('Wallet'),
             },
-            ...errors({ ...badBody, 422: '`idempotency_key_reused`, or `deposit_refused` (the wallet would hold more than 10 000 000.00)' }),
+            ...errors({ ...authErrors, ...badBody, ...rateLimited, 422: '`idempotency_key_reused`, or `deposit_refused` (the wallet would hold more than 10 000 000.00)' }),
           },
         },
       },
@@ -291,11 +294,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getWallet',
           tags: ['Wallet'],
           summary: "A traveler's wallet: balance, version, open charges",
-          description: 'Computed when asked from the latest snapshot and the events after it; no column holds the balance.',
+          ...secured('own-traveler', 'Computed when asked from the latest snapshot and the events after it; no column holds the balance.'),
           parameters: [emailParameter],
           responses: {
             200: { description: 'the wallet', content: json('Wallet') },
-            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`: no deposit or booking yet' }),
+            ...errors({ ...authErrors, 400: '`invalid_request`: not an email', 404: '`wallet_not_found`: no deposit or booking yet' }),
           },
         },
       },
@@ -304,11 +307,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'listWalletEvents',
           tags: ['Wallet'],
           summary: "The wallet's stream, in order",
-          description: 'Every event with its stream and global positions and the version it was written in (data upcast to the newest).',
+          ...secured('own-traveler', 'Every event with its stream and global positions and the version it was written in (data upcast to the newest).'),
           parameters: [emailParameter],
           responses: {
             200: { description: 'the events', content: json('WalletEvents') },
-            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
+            ...errors({ ...authErrors, 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
           },
         },
       },
@@ -317,9 +320,9 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getWalletStatement',
           tags: ['Read model'],
           summary: "A traveler's wallet statement, from the read model",
-          description: "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag.",
+          ...secured('own-traveler', "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag."),
           parameters: [emailParameter],
-          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ ...authErrors, 400: '`invalid_request`: not an email' }) },
         },
       },
       ...Object.fromEntries(

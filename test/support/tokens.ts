@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { exportJWK } from 'jose';
 import type { Test } from 'supertest';
 import { createEphemeralIssuer, newSigningKey } from '../../src/auth/ephemeral-issuer.ts';
@@ -37,3 +39,11 @@ export function as<T extends Test>(token: string, test: T): T {
 
 /** The same header for fetch(). */
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** `npm run token -- --traveler EMAIL` on an `npm start` data directory: signed with the key that npm start made. */
+export async function mintTravelerToken(dataDir: string, email: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/entrypoints/token.ts', '--traveler', email], {
+    env: { ...process.env, TRIPSAGA_DATA_DIR: dataDir },
+  });
+  return stdout.trim();
+}
