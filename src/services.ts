@@ -20,9 +20,10 @@ export function createServices(
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
   const bookings = createBookings(config, db, temporal, log);
+  const offers = createOfferService(db.prisma);
   const app = createApp({
     bookings,
-    offers: createOfferService(db.prisma),
+    offers,
     trips: createTravelerTrips(db.prisma),
     metrics: metrics.registry,
     readiness: {
@@ -33,7 +34,7 @@ export function createServices(
     },
     log,
   });
-  return { bookings, app, metrics };
+  return { bookings, offers, app, metrics };
 }
 
 /** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */

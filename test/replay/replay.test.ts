@@ -12,7 +12,7 @@ const files = await listHistoryFiles();
 const sets = [...new Set(files.map((file) => file.set))];
 const currentCode = () => ({ workflowBundle: { codePath: inject('workflowBundlePath') } });
 
-/** The kinds of run issue 5 asks every capture to cover, by scenario name (scripts/history-scenarios.ts). */
+/** The kinds of run every capture must cover, by scenario name (scripts/history-scenarios.ts). */
 const requiredScenarios = [
   'confirmed',
   'compensated-at-flight',

@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { inject } from 'vitest';
-import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
-import { createApp } from '../../src/api/app.ts';
-import { createBookingService } from '../../src/bookings/booking-service.ts';
-import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
-import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
+import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
-import { createOfferService } from '../../src/offers/offer-service.ts';
+import { createServices } from '../../src/services.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import './quiet-temporal-logs.ts';
@@ -36,35 +32,27 @@ export async function startHarness(options: HarnessOptions = {}) {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const temporalAddress = inject('temporalAddress');
   const temporalUiUrl = inject('temporalUiUrl');
-  const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
-  const temporal: Client = await connectClient(temporalAddress);
-  const bookings = createBookingService({
-    prisma: db.prisma,
-    temporal,
-    taskQueue,
-    clock: systemClock,
-    temporalUiUrl,
-    cancellationWindow: options.cancellationWindow ?? '1 hour',
+  // The app's own wiring (src/services.ts) over the settings a deployment would give it, on the run's servers.
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_UI_URL: temporalUiUrl,
+    BOOKING_CANCELLATION_WINDOW: options.cancellationWindow ?? '1 hour',
+    MIGRATE_ON_START: 'false',
   });
-  const offers = createOfferService(db.prisma);
-  const metrics = createPipelineMetrics();
-  const app = createApp({
-    bookings,
-    offers,
-    trips: createTravelerTrips(db.prisma),
-    metrics: metrics.registry,
-    readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
-    log: () => {},
-  });
+  const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: config.migrateOnStart });
+  const temporal: Client = await connectClient(config.temporalAddress);
+  const { bookings, offers, app, metrics } = createServices(config, db, temporal, () => {});
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
-    const { connection, namespace } = await connectWorkerConnection(temporalAddress);
+    const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
     const worker = await createBookingWorker({
       connection,
       namespace,
-      taskQueue,
+      taskQueue: config.taskQueue,
       prisma: db.prisma,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
