@@ -83,6 +83,23 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [workflowCode] }] },
   },
   {
+    // The unit tier runs with no database and no broker: it never reaches for the integration tier's harness.
+    files: ['test/unit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/support/harness*', '**/support/databases*', '**/support/own-database*', '**/support/nats*', '**/src/db/*', 'pg', '@prisma/*', '@nats-io/*', '**/generated/**'],
+              message: 'test/unit/ needs no PostgreSQL and no NATS: a test that does belongs in the integration tier (test/).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox and is replayed: no I/O, no clock, no database.
     files: ['workflows/**/*.ts', 'test/replay/variants/**/*.ts'],
     rules: {
