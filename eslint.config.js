@@ -1,4 +1,5 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import importX from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
@@ -7,11 +8,12 @@ import tseslint from 'typescript-eslint';
 /*
  * Layers: a folder imports only from its own layer or the ones above it in this list, never from one below.
  *   1. src/lib, src/config.ts, src/metrics, src/generated   foundations: no project imports
- *   2. src/db, src/events                                    the database session; the event contract
+ *   2. src/db, src/events, src/data-protection               the database session; the event contract; codec, pseudonym
  *   3. src/outbox, src/transport, src/offers                 appending events; the broker seam; offers (plain CRUD)
  *   4. src/bookings, src/read-model                          the booking service; the read model
  *   5. src/relay, src/consumers, src/api, activities/        the pipeline's halves; HTTP; the saga's steps
- *   6. src/worker, src/pipeline, src/services, src/temporal  wiring: where activities meet the worker, relay meets consumers
+ *   6. src/worker, src/pipeline, src/services, src/temporal, src/replay   wiring: the worker and its activities,
+ *      relay and consumers in one process, the API's services, the Temporal server and replays
  *   7. src/entrypoints                                       processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
@@ -19,13 +21,18 @@ import tseslint from 'typescript-eslint';
  */
 const layers = [
   ['src/lib', 'src/config.ts', 'src/metrics', 'src/generated'],
-  ['src/db', 'src/events'],
+  ['src/db', 'src/events', 'src/data-protection'],
   ['src/outbox', 'src/transport', 'src/offers'],
   ['src/bookings', 'src/read-model'],
   ['src/relay', 'src/consumers', 'src/api', 'activities'],
-  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/temporal'],
+  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/temporal', 'src/replay'],
   ['src/entrypoints'],
 ];
+
+// A new folder in src/ gets a place in the layers before it can be linted.
+const placed = new Set(layers.flat());
+const unplaced = readdirSync(new URL('./src', import.meta.url)).filter((entry) => !placed.has(`src/${entry}`));
+if (unplaced.length > 0) throw new Error(`eslint.config.js: give ${unplaced.map((e) => `src/${e}`).join(', ')} a layer`);
 
 const layerZones = layers.slice(0, -1).flatMap((layer, rank) =>
   layer.map((target) => ({
@@ -62,6 +69,7 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-import-type-side-effects': 'error',
       'import-x/no-restricted-paths': [
         'error',
         {

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { policyChecked, text } from '../lib/input-policy.ts';
 
-/** Shapes the API validates besides the domain's own (booking request, offer), kept beside each other. */
+/** The shapes the API validates besides the domain's own (booking request, offer); strings follow src/lib/input-policy.ts. */
+
+/** A path parameter before it is looked up: any well-formed text (a shape that names nothing is a 404 later). */
+export const pathParameterSchema = policyChecked().min(1, 'must not be empty').max(512, 'at most 512 characters');
 
 export const idempotencyKeySchema = z
   .string()
@@ -9,7 +13,7 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const cancelRequestSchema = z.strictObject({
-  reason: z.string().trim().min(1, 'must not be empty').max(500, 'at most 500 characters').optional(),
+  reason: text(500).optional(),
 });
 
 export const bookingAcceptedSchema = z.object({

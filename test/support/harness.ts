@@ -10,6 +10,7 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createServices } from '../../src/services.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
@@ -43,8 +44,9 @@ export async function startHarness(options: HarnessOptions = {}) {
     MIGRATE_ON_START: 'false',
   });
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: config.migrateOnStart });
-  const temporal: Client = await connectClient(config.temporalAddress);
-  const { bookings, offers, app, metrics } = createServices(config, db, temporal, () => {});
+  const protection = await testDataProtection();
+  const temporal: Client = await connectClient(config.temporalAddress, protection.dataConverter);
+  const { bookings, offers, app, metrics } = createServices(config, db, temporal, protection, () => {});
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
@@ -54,6 +56,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue: config.taskQueue,
       prisma: db.prisma,
+      dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
@@ -75,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     offers,
     app,
     temporal,
+    protection,
     taskQueue,
     databaseUrl,
     temporalAddress,

@@ -17,7 +17,12 @@ describe('what the traveler is told', () => {
     },
     payment: null,
     ...(failureReason ? { failureReason } : {}),
-    workflow: { workflowId: 'bk_1', url: 'http://localhost:8233/namespaces/default/workflows/bk_1' },
+    workflow: {
+      workflowId: 'bk_1',
+      url: 'http://localhost:8233/namespaces/default/workflows/bk_1',
+      travelerPseudonym: 'tp_1',
+      travelerSagasUrl: 'http://localhost:8233/namespaces/default/workflows?query=TravelerPseudonym%3D%22tp_1%22',
+    },
     createdAt: '2026-12-01T08:00:00.000Z',
     updatedAt: '2026-12-01T08:00:01.000Z',
   });
