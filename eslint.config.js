@@ -12,8 +12,8 @@ import tseslint from 'typescript-eslint';
  *   3. src/outbox, src/transport, src/offers                 appending events; the broker seam; offers (plain CRUD)
  *   4. src/bookings, src/read-model                          the booking service; the read model
  *   5. src/relay, src/consumers, src/api, activities/        the pipeline's halves; HTTP; the saga's steps
- *   6. src/worker, src/pipeline, src/services, src/temporal, src/replay   wiring: the worker and its activities,
- *      relay and consumers in one process, the API's services, the Temporal server and replays
+ *   6. src/worker, src/pipeline, src/services, src/temporal, src/replay, src/cluster   wiring: the worker and its
+ *      activities, relay and consumers in one process, the API's services, the Temporal servers, replays, the cluster
  *   7. src/entrypoints                                       processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
@@ -25,7 +25,7 @@ const layers = [
   ['src/outbox', 'src/transport', 'src/offers'],
   ['src/bookings', 'src/read-model'],
   ['src/relay', 'src/consumers', 'src/api', 'activities'],
-  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/temporal', 'src/replay'],
+  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/temporal', 'src/replay', 'src/cluster'],
   ['src/entrypoints'],
 ];
 
