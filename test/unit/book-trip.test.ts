@@ -51,11 +51,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const release of holds) release(); // a failed test must not leave the worker waiting on a held activity
-  worker?.shutdown();
-  await running;
-  await workerConnection?.close();
-  await connection?.close();
-  await server?.stop();
+  try {
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await connection?.close();
+  } finally {
+    await server?.stop(); // the dev server is a process of its own: never leave it behind
+  }
 });
 
 const offers = {
