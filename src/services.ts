@@ -9,6 +9,7 @@ import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
+import { createWalletService } from './wallet/wallet-service.ts';
 
 /**
  * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
@@ -24,10 +25,12 @@ export function createServices(
 ) {
   const bookings = createBookings(config, db, temporal, protection, log);
   const offers = createOfferService(db.prisma);
+  const wallets = createWalletService({ prisma: db.prisma, settings: config.wallet });
   const app = createApp({
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
+    wallets,
     metrics: metrics.registry,
     readiness: {
       database: db.ping,
@@ -47,7 +50,7 @@ export function createServices(
       : {}),
     log,
   });
-  return { bookings, offers, app, metrics };
+  return { bookings, offers, wallets, app, metrics };
 }
 
 /** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */

@@ -5,9 +5,10 @@ import { inject } from 'vitest';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
-import { loadConfig } from '../../src/config.ts';
+import { type AppConfig, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createServices } from '../../src/services.ts';
+import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import { testDataProtection } from './data-protection.ts';
@@ -19,6 +20,8 @@ export interface HarnessOptions {
   activities?: Partial<ReturnType<typeof createActivities>>;
   /** The worker's payment provider (default: a fresh fake); pass one to inspect what it charged. */
   payments?: PaymentProvider;
+  /** The wallet's opening credit and snapshot interval, for the API and the worker (default: the production ones). */
+  wallet?: WalletSettings;
   cancellationWindow?: string;
   /** A database of the test file's own (see own-database.ts) instead of the run's shared one. */
   databaseUrl?: string;
@@ -35,18 +38,22 @@ export async function startHarness(options: HarnessOptions = {}) {
   const temporalUiUrl = inject('temporalUiUrl');
   const taskQueue = `test-${randomUUID()}`;
   // The app's own wiring (src/services.ts) over the settings a deployment would give it, on the run's servers.
-  const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    TEMPORAL_UI_URL: temporalUiUrl,
-    BOOKING_CANCELLATION_WINDOW: options.cancellationWindow ?? '1 hour',
-    MIGRATE_ON_START: 'false',
-  });
+  const walletSettings = options.wallet ?? defaultWalletSettings;
+  const config: AppConfig = {
+    ...loadConfig({
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_UI_URL: temporalUiUrl,
+      BOOKING_CANCELLATION_WINDOW: options.cancellationWindow ?? '1 hour',
+      MIGRATE_ON_START: 'false',
+    }),
+    wallet: walletSettings,
+  };
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: config.migrateOnStart });
   const protection = await testDataProtection();
   const temporal: Client = await connectClient(config.temporalAddress, protection.dataConverter);
-  const { bookings, offers, app, metrics } = createServices(config, db, temporal, protection, () => {});
+  const { bookings, offers, wallets, app, metrics } = createServices(config, db, temporal, protection, () => {});
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
@@ -60,6 +67,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
+      wallet: walletSettings,
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -76,6 +84,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     metrics,
     bookings,
     offers,
+    wallets,
+    walletSettings,
     app,
     temporal,
     protection,
