@@ -95,7 +95,6 @@ const charColumns = new WeakMap<object, number[]>();
 
 class CharAsTextClient extends pg.Client {
   // One override for all of pg's query() overloads: callback style (used by pg.Pool) and promise style.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
     const fix = (result: unknown) => {
       for (const r of [result].flat() as (pg.QueryResult | undefined)[]) {

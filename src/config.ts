@@ -1,4 +1,6 @@
 import path from 'node:path';
+import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
+import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
 import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
@@ -54,36 +56,6 @@ export interface AppConfig {
   logLevel: string;
 }
 
-export interface AuthSettings {
-  /** Verify tokens against this JWKS (an identity provider's keys). */
-  jwksUrl?: string;
-  /** Or against this public key (PEM, or a JWK as JSON). Neither set: the signing key under `dataDir/auth`. */
-  publicKey?: string;
-  issuer: string;
-  audience: string;
-  /** The signatures accepted; a token signed otherwise (`none` above all) is refused. */
-  algorithms: string[];
-  /** Claims that carry the role (`traveler` or `operator`) and the traveler's email. */
-  roleClaim: string;
-  emailClaim: string;
-  /** Lifetime of the tokens `npm start` and `npm run token` mint, a jose duration ('8h', '30 days'). */
-  tokenLifetime: string;
-}
-
-export interface ApiLimits {
-  /** Writes (POST...) per caller per window: a token's subject, or the address when anonymous. 0: no limit. */
-  writesPerWindow: number;
-  windowSeconds: number;
-  /** Sagas of one traveler running (booking PENDING) at once; one more is refused with 429. 0: no cap. */
-  runningSagasPerTraveler: number;
-}
-
-export interface HttpSettings {
-  /** Time to receive a request's headers, and the whole request with its body; slower clients are cut off (408). */
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-}
-
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
 export const defaultNatsUrl = 'nats://127.0.0.1:4222';
 
@@ -112,12 +84,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auth: {
       jwksUrl: httpUrl(env.AUTH_JWKS_URL, 'AUTH_JWKS_URL'),
       publicKey: nonEmpty(env.AUTH_PUBLIC_KEY),
-      issuer: nonEmpty(env.AUTH_ISSUER) ?? 'tripsaga',
-      audience: nonEmpty(env.AUTH_AUDIENCE) ?? 'tripsaga-api',
-      algorithms: list(env.AUTH_ALGORITHMS) ?? ['ES256', 'RS256', 'EdDSA'],
-      roleClaim: nonEmpty(env.AUTH_ROLE_CLAIM) ?? 'role',
-      emailClaim: nonEmpty(env.AUTH_EMAIL_CLAIM) ?? 'email',
-      tokenLifetime: nonEmpty(env.AUTH_TOKEN_LIFETIME) ?? '12h',
+      issuer: nonEmpty(env.AUTH_ISSUER) ?? defaultAuthSettings.issuer,
+      audience: nonEmpty(env.AUTH_AUDIENCE) ?? defaultAuthSettings.audience,
+      algorithms: list(env.AUTH_ALGORITHMS) ?? defaultAuthSettings.algorithms,
+      roleClaim: nonEmpty(env.AUTH_ROLE_CLAIM) ?? defaultAuthSettings.roleClaim,
+      emailClaim: nonEmpty(env.AUTH_EMAIL_CLAIM) ?? defaultAuthSettings.emailClaim,
+      tokenLifetime: nonEmpty(env.AUTH_TOKEN_LIFETIME) ?? defaultAuthSettings.tokenLifetime,
     },
     apiToken: nonEmpty(env.API_TOKEN),
     metricsAccess: oneOf(env.METRICS_ACCESS, 'METRICS_ACCESS', ['open', 'operator'] as const) ?? 'open',
@@ -216,3 +188,5 @@ function subjectRoot(value: string | undefined): string {
   if (!/^[A-Za-z0-9_-]+$/.test(root)) throw new Error(`NATS_SUBJECT_ROOT must be letters, digits, _ or -, got "${root}"`);
   return root;
 }
+
+export type { ApiLimits, AuthSettings, HttpSettings };

@@ -2,7 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import type { Store } from 'express-rate-limit';
 import { systemClock } from './lib/clock.ts';
-import { createApp } from './api/app.ts';
+import type { Logger } from 'pino';
+import { accessLog } from './api/access-log.ts';
+import { type AppDependencies, createApp } from './api/app.ts';
+import { connectRateLimitStore } from './api/rate-limit.ts';
+import { verifierFromSettings } from './auth/verify-token.ts';
 import { operatorTokenAuthorizer } from './api/codec-authorizer.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
@@ -21,6 +25,17 @@ export interface ApiWiring {
   accessLog?: RequestHandler;
 }
 
+/** What an entry point serving the API opens besides the domain: the token verifier, the limiter's store, the access log. */
+export async function openApiWiring(config: AppConfig, logger: Logger, log: (line: string) => void): Promise<ApiWiring & { close(): Promise<void> }> {
+  const auth = await verifierFromSettings(config.auth, config.dataDir);
+  log(`tokens verified against ${auth.source} (issuer ${config.auth.issuer}, audience ${config.auth.audience})`);
+  const limiter = config.redisUrl ? await connectRateLimitStore(config.redisUrl, `${config.redisKeyPrefix}rate-limit:`, log) : undefined;
+  if (config.limits.writesPerWindow > 0) {
+    log(`writes limited to ${config.limits.writesPerWindow} per ${config.limits.windowSeconds} s per caller, counted ${limiter ? `in Redis at ${config.redisUrl}` : 'in memory'}`);
+  }
+  return { auth, writeLimitStore: limiter?.store, accessLog: accessLog(logger), close: async () => limiter?.close() };
+}
+
 /**
  * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
  * metrics are shared with the relay and consumers when they run in the same process (`npm start`).
@@ -35,11 +50,13 @@ export function createServices(
   wiring: ApiWiring,
 ) {
   const bookings = createBookings(config, db, temporal, protection, log);
-  const app = createApp({
+  const offers = createOfferService(db.prisma);
+  const wallets = createWalletService({ prisma: db.prisma, settings: config.wallet });
+  const appDependencies: AppDependencies = {
     bookings,
-    offers: createOfferService(db.prisma),
+    offers,
     trips: createTravelerTrips(db.prisma),
-    wallets: createWalletService({ prisma: db.prisma, settings: config.wallet }),
+    wallets,
     metrics: metrics.registry,
     readiness: {
       database: db.ping,
@@ -64,8 +81,9 @@ export function createServices(
         }
       : {}),
     log,
-  });
-  return { bookings, app, metrics };
+  };
+  // appDependencies: what the app was made of, so a second app over the same services can differ in one setting.
+  return { bookings, offers, wallets, app: createApp(appDependencies), appDependencies, metrics };
 }
 
 /** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */

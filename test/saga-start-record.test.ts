@@ -1,4 +1,4 @@
-import { WorkflowClient } from '@temporalio/client';
+import type { WorkflowClient } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBookingService } from '../src/bookings/booking-service.ts';
 import { type Harness, startHarness } from './support/harness.ts';

@@ -3,7 +3,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import type { Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
 import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
@@ -17,6 +17,7 @@ import type { TokenVerifier } from '../auth/verify-token.ts';
 import { writeRateLimit } from './rate-limit.ts';
 import { requestIds } from './request-id.ts';
 import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
+import { emailSchema } from '../lib/input-policy.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
@@ -27,7 +28,6 @@ import {
   bookingEventsSchema,
   cancelAcceptedSchema,
   cancelRequestSchema,
-  emailSchema,
   healthSchema,
   idempotencyKeySchema,
   pathParameterSchema,

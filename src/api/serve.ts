@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
-import type { HttpSettings } from '../config.ts';
+import type { HttpSettings } from './http-settings.ts';
 
 const defaults: HttpSettings = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 };
 

@@ -1,4 +1,4 @@
-import type { AuthSettings } from '../config.ts';
+import type { AuthSettings } from './auth-settings.ts';
 import { mintToken, renewingToken, type TokenRequest } from './mint-token.ts';
 import { loadOrCreateSigningKey, loadSigningKey, signingKeyPath } from './signing-key.ts';
 

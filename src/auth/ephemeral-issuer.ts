@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateKeyPair } from 'jose';
-import { type AuthSettings, loadConfig } from '../config.ts';
+import { type AuthSettings, defaultAuthSettings } from './auth-settings.ts';
 import { mintToken, type TokenRequest } from './mint-token.ts';
 import type { SigningKey } from './signing-key.ts';
 import { createTokenVerifier, type TokenVerifier } from './verify-token.ts';
@@ -21,7 +21,7 @@ export async function newSigningKey(kid: string = randomUUID()): Promise<Signing
   return { kid, alg: 'ES256', privateKey, publicKey };
 }
 
-export async function createEphemeralIssuer(settings: AuthSettings = loadConfig({}).auth): Promise<EphemeralIssuer> {
+export async function createEphemeralIssuer(settings: AuthSettings = defaultAuthSettings): Promise<EphemeralIssuer> {
   const key = await newSigningKey();
   return {
     key,

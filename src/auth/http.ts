@@ -36,7 +36,6 @@ async function authenticationOf(verifier: TokenVerifier, header: string | undefi
 /**
  * Route guards take any route's parameters, so that a route's own handler keeps its typed `req.params`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route: the route infers its own params
 export type Guard = RequestHandler<any>;
 
 /** 401 without a valid token (with WWW-Authenticate, RFC 6750), 403 with a valid one of another role. */

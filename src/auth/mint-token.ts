@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AuthSettings } from '../config.ts';
+import type { AuthSettings } from './auth-settings.ts';
 import type { Role } from './principal.ts';
 import type { SigningKey } from './signing-key.ts';
 

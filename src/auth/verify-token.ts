@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, type CryptoKey, errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, jwtVerify } from 'jose';
-import type { AuthSettings } from '../config.ts';
+import type { AuthSettings } from './auth-settings.ts';
 import type { Principal } from './principal.ts';
 import { loadSigningKey, signingKeyPath } from './signing-key.ts';
 

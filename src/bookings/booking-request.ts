@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emailSchema, text } from '../api/schemas.ts';
+import { emailSchema, text } from '../lib/input-policy.ts';
 
 const offerId = z.uuid({ error: 'must be an offer id (a UUID)' });
 const units = (what: string) =>

@@ -1,5 +1,5 @@
 import type { Tx } from '../db/prisma.ts';
-import { lockClass } from '../relay/lock-keys.ts';
+import { lockClass } from '../db/lock-keys.ts';
 import { BookingError } from './errors.ts';
 
 /**

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { ensureTemporalServer, ensureTemporalUiServer, type TemporalServerInstall, type TemporalUiInstall } from '../temporal/server-binaries.ts';
 import { type ManagedProcess, spawnManaged, waitFor } from './managed-process.ts';
-import { type ClusterPorts } from './ports.ts';
+import type { ClusterPorts } from './ports.ts';
 import {
   type ClusterEndpoints,
   temporalDynamicConfigFile,

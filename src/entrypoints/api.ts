@@ -5,9 +5,8 @@ import { openDatabase } from '../db/open-database.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { probeOutboxBacklog } from '../relay/pending-events.ts';
-import { createServices } from '../services.ts';
+import { createServices, openApiWiring } from '../services.ts';
 import { connectClient } from '../temporal/connection.ts';
-import { openApiWiring } from '../api/api-wiring.ts';
 import { createLogger, lineLog } from '../lib/logger.ts';
 
 /** `npm run api`: the HTTP API alone, for deployments with a real PostgreSQL and Temporal cluster. */

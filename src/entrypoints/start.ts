@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { openApiWiring } from '../api/api-wiring.ts';
 import { serve } from '../api/serve.ts';
 import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { loadConfig } from '../config.ts';
@@ -9,7 +8,7 @@ import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { startEventPipeline } from '../pipeline/event-pipeline.ts';
-import { createServices } from '../services.ts';
+import { createServices, openApiWiring } from '../services.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from '../temporal/dev-server.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../api/schemas.ts';
+import { text } from '../lib/input-policy.ts';
 import type { Db } from '../db/prisma.ts';
 import type { Offer } from '../generated/prisma/client.ts';
 

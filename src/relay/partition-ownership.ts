@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { DbSession } from '../db/session.ts';
-import { lockClass } from './lock-keys.ts';
+import { lockClass } from '../db/lock-keys.ts';
 
 /**
  * Bookings are spread over a fixed number of partitions by a hash of the booking id; every relay must use the same

@@ -16,7 +16,7 @@ const sets = [...new Set(files.map((file) => file.set))];
 const { dataConverter } = await testDataProtection();
 const currentCode = () => ({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter });
 
-/** The kinds of run issue 5 asks every capture to cover, by scenario name (scripts/history-scenarios.ts). */
+/** The kinds of run every capture must cover, by scenario name (scripts/history-scenarios.ts). */
 const requiredScenarios = [
   'confirmed',
   'compensated-at-flight',

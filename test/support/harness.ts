@@ -3,18 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { inject } from 'vitest';
-import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { type AppDependencies, createApp } from '../../src/api/app.ts';
 import { operatorTokenAuthorizer } from '../../src/api/codec-authorizer.ts';
-import { createBookingService } from '../../src/bookings/booking-service.ts';
-import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
+import { type AppConfig, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
-import { createOfferService } from '../../src/offers/offer-service.ts';
-import { createWalletService } from '../../src/wallet/wallet-service.ts';
+import { createServices } from '../../src/services.ts';
 import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
@@ -48,46 +45,43 @@ export async function startHarness(options: HarnessOptions = {}) {
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const temporalAddress = inject('temporalAddress');
   const temporalUiUrl = inject('temporalUiUrl');
-  const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
+  // The app's own wiring (src/services.ts) over the settings a deployment would give it, on the run's servers.
+  const walletSettings = options.wallet ?? defaultWalletSettings;
+  const loaded = loadConfig({
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    TEMPORAL_UI_URL: temporalUiUrl,
+    BOOKING_CANCELLATION_WINDOW: options.cancellationWindow ?? '1 hour',
+    MIGRATE_ON_START: 'false',
+  });
+  // No write limit and no saga cap unless a test asks: most tests book many trips for one traveler at once.
+  const config: AppConfig = {
+    ...loaded,
+    wallet: walletSettings,
+    limits: { ...loaded.limits, writesPerWindow: 0, runningSagasPerTraveler: options.runningSagasPerTraveler ?? 0 },
+  };
+  const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: config.migrateOnStart });
   const protection = await testDataProtection();
   const temporal: Client = await connectClient(temporalAddress, protection.dataConverter);
-  const bookings = createBookingService({
-    prisma: db.prisma,
-    temporal,
-    taskQueue,
-    clock: systemClock,
-    temporalUiUrl,
-    cancellationWindow: options.cancellationWindow ?? '1 hour',
-    runningSagasPerTraveler: options.runningSagasPerTraveler,
-    travelerPseudonym: protection.travelerPseudonym,
-  });
-  const offers = createOfferService(db.prisma);
-  const metrics = createPipelineMetrics();
-  const walletSettings = options.wallet ?? defaultWalletSettings;
-  const wallets = createWalletService({ prisma: db.prisma, settings: walletSettings });
   const tokens = await createTestTokens();
+  const services = createServices(config, db, temporal, protection, () => {}, createPipelineMetrics(), { auth: tokens.verifier });
+  const { bookings, offers, wallets, metrics } = services;
   const appDependencies: AppDependencies = {
-    bookings,
-    offers,
-    trips: createTravelerTrips(db.prisma),
-    wallets,
-    metrics: metrics.registry,
-    readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
-    auth: tokens.verifier,
+    ...services.appDependencies,
     ...options.app,
     codec: { codec: protection.codec, authorize: operatorTokenAuthorizer(tokens.verifier, protection.codecOperatorToken), allowedOrigins: [new URL(temporalUiUrl).origin] },
-    log: () => {},
   };
   const app = createApp(appDependencies);
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
-    const { connection, namespace } = await connectWorkerConnection(temporalAddress);
+    const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
     const worker = await createBookingWorker({
       connection,
       namespace,
-      taskQueue,
+      taskQueue: config.taskQueue,
       prisma: db.prisma,
       dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLaneScheduler } from '../src/consumers/lane-scheduler.ts';
+import { createLaneScheduler } from '../../src/consumers/lane-scheduler.ts';
 
 // The per-booking serial queue of the consumer runner, on its own: items in memory, work that finishes when the test
 // says so. Needs no server.

@@ -1,14 +1,14 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { type AnyEventCatalog, eventCatalog } from '../src/events/catalog.ts';
-import { incompatibilities } from '../src/events/compatibility.ts';
-import { checkEventContracts } from '../src/events/contract-check.ts';
-import { EventDefinition, type EventVersion } from '../src/events/define-event.ts';
-import { readPublishedSchemas } from '../src/events/schema-files.ts';
-import { bookingCancelledV1, bookingCompensatedV1, bookingConfirmedV1, bookingConfirmedV2 } from '../src/events/schemas/booking-outcome.ts';
-import { EventType } from '../src/events/event-types.ts';
-import { recordedV1Events } from './support/recorded-events.ts';
+import { type AnyEventCatalog, eventCatalog } from '../../src/events/catalog.ts';
+import { incompatibilities } from '../../src/events/compatibility.ts';
+import { checkEventContracts } from '../../src/events/contract-check.ts';
+import { EventDefinition, type EventVersion } from '../../src/events/define-event.ts';
+import { readPublishedSchemas } from '../../src/events/schema-files.ts';
+import { bookingCancelledV1, bookingCompensatedV1, bookingConfirmedV1, bookingConfirmedV2 } from '../../src/events/schemas/booking-outcome.ts';
+import { EventType } from '../../src/events/event-types.ts';
+import { recordedV1Events } from '../support/recorded-events.ts';
 
 const published = readPublishedSchemas();
 
