@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { runDeadLettersCommand } from '../src/operations/dead-letters-command.ts';
+import { formatPipelineStatus, readPipelineStatus } from '../src/operations/pipeline-status.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
@@ -69,6 +70,22 @@ describe('dead letters', () => {
     expect(held[0]!.reason).toMatch(/failed 2 times, last: .*trip_summaries is refusing inserts/s);
     expect(await h.prisma.tripSummary.count()).toBe(0);
     const deadLetter = held[0]!;
+
+    // Seen from outside: the gauges, and `npm run pipeline -- status` (a consumer nobody runs is stuck on the first event).
+    const gauge = async (name: string) => (await h.metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.consumer === 'trip-summaries')?.value;
+    expect(await gauge('tripsaga_consumer_dead_letters')).toBe(1);
+    expect(await gauge('tripsaga_consumer_held_events')).toBe(confirmedTripEvents.length - 1);
+    await waitUntil('the broker to have every ack', async () => (await gauge('tripsaga_consumer_backlog_events')) === 0);
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.add(topology.eventsStream, { durable_name: 'idle', ack_policy: AckPolicy.Explicit, filter_subject: topology.eventsSubjects });
+    const status = await readPipelineStatus(h.prisma, jsm, topology, { stuckAfterSeconds: 0, now: new Date(Date.now() + 1_000) });
+    expect(status.consumers.map((c) => [c.consumer, c.verdict, c.events, c.deadLetters, c.held])).toEqual([
+      ['idle', 'stuck', confirmedTripEvents.length, 0, 0],
+      ['trip-summaries', 'dead letters', 0, 1, confirmedTripEvents.length - 1],
+    ]);
+    expect(status.consumers[0]!.oldest).toMatchObject({ eventId: deadLetter.eventId, type: 'com.tripsaga.booking.requested', bookingId: trip.bookingId });
+    expect(status.consumers[0]!.oldestAgeSeconds).toBeGreaterThan(0);
+    expect(formatPipelineStatus(status).join('\n')).toContain(`oldest unapplied: com.tripsaga.booking.requested ${deadLetter.eventId}`);
 
     const listed = await cli('list');
     expect(listed.out).toContain(`${deadLetter.eventId}  trip-summaries  com.tripsaga.booking.requested  booking ${trip.bookingId} #1`);

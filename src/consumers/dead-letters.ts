@@ -49,6 +49,13 @@ export class NotReplayable extends Error {
 
 const unsettled = ['dead_lettered', 'held'];
 
+/** For the dead-letter gauges and `npm run pipeline -- status`. */
+export async function countUnsettled(prisma: Db, consumer: string): Promise<{ deadLetters: number; held: number }> {
+  const groups = await prisma.consumerInboxEvent.groupBy({ by: ['outcome'], where: { consumer, outcome: { in: unsettled } }, _count: true });
+  const count = (outcome: string) => groups.find((g) => g.outcome === outcome)?._count ?? 0;
+  return { deadLetters: count('dead_lettered'), held: count('held') };
+}
+
 export async function listDeadLetters(prisma: Db, filter: { consumer?: string } = {}): Promise<DeadLetter[]> {
   const rows = await prisma.consumerInboxEvent.findMany({
     where: { outcome: 'dead_lettered', ...(filter.consumer ? { consumer: filter.consumer } : {}) },

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConsumerRunner, type ConsumerRunnerOptions } from '../consumers/consumer-runner.ts';
+import { countUnsettled } from '../consumers/dead-letters.ts';
 import type { EventConsumer } from '../consumers/event-consumer.ts';
 import { notifierConsumer } from '../consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summaries.ts';
@@ -69,6 +70,7 @@ export function startEventPipeline(options: EventPipelineOptions) {
   }
   for (const consumer of consumers) {
     const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, signal, ...options.runnerOptions });
+    metrics.probeDeadLetters(consumer.name, () => countUnsettled(db.prisma, consumer.name));
     tasks.push(
       (async () => {
         while (!signal.aborted) {
