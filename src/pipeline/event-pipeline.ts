@@ -9,6 +9,7 @@ import { statusUpdatesConsumer } from '../consumers/status-updates/status-update
 import { createBookingApiClient } from '../consumers/status-updates/booking-api-client.ts';
 import type { Database } from '../db/open-database.ts';
 import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
+import { runPruneJob } from '../retention/prune.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { natsTopology, openJetStreamTransport } from '../transport/jetstream/index.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.ts';
@@ -38,6 +39,8 @@ export interface EventPipelineOptions {
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
   runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
+  /** Runs the prune job (src/retention/prune.ts) on the tables of the parts this process runs. */
+  prune?: { olderThanMs: number; everyMs?: number };
 }
 
 /**
@@ -80,6 +83,10 @@ export function startEventPipeline(options: EventPipelineOptions) {
         }
       })(),
     );
+  }
+  if (options.prune) {
+    const { olderThanMs, everyMs } = options.prune;
+    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
   }
   if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from JetStream (${topology.eventsStream})`);
 
