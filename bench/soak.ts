@@ -96,7 +96,8 @@ try {
     const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(2);
     console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), r.marks, mib(r.marks_bytes!), lag, ...rss.map((m) => m.toFixed(0))].join('\t'));
   };
-  await sleep(5_000);
+  // The relay and the consumers create the stream and their durable consumers once they are up.
+  while ((await jsm.consumers.list(topology.eventsStream).next().catch(() => [])).length < 2) await sleep(500);
   while (Date.now() - startedAt < minutes * 60_000) {
     await sample().catch((error: Error) => console.error(`soak sample: ${error.message}`));
     await sleep(Math.min(sampleEveryMs, Math.max(0, startedAt + minutes * 60_000 - Date.now())));

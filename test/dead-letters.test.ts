@@ -121,6 +121,8 @@ describe('dead letters', () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(new RegExp(`refused: event ${deadLetter.eventId} is not dead-lettered by trip-summaries: it was applied at .*; nothing to replay`));
     expect((await cli('list')).out).toBe('no dead letters');
+    expect((await cli('replay', '--all', '--consumer', 'trip-summaries')).out).toBe('no dead letters to replay');
+    expect((await cli('replay', '--all', '--consumer', 'nobody')).err).toBe('refused: --consumer must name one of: trip-summaries (got "nobody")');
   });
 
   it('npm run dead-letters refuses an event that is not dead-lettered, with a clear message and exit code 2', async () => {
