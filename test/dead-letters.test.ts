@@ -80,7 +80,7 @@ describe('dead letters', () => {
     await jsm.consumers.add(topology.eventsStream, { durable_name: 'idle', ack_policy: AckPolicy.Explicit, filter_subject: topology.eventsSubjects });
     const status = await readPipelineStatus(h.prisma, jsm, topology, { stuckAfterSeconds: 0, now: new Date(Date.now() + 1_000) });
     expect(status.consumers.map((c) => [c.consumer, c.verdict, c.events, c.deadLetters, c.held])).toEqual([
-      ['idle', 'stuck', confirmedTripEvents.length, 0, 0],
+      ['idle', 'stuck', confirmedTripEvents.length + trip.walletEvents, 0, 0],
       ['trip-summaries', 'dead letters', 0, 1, confirmedTripEvents.length - 1],
     ]);
     expect(status.consumers[0]!.oldest).toMatchObject({ eventId: deadLetter.eventId, type: 'com.tripsaga.booking.requested', bookingId: trip.bookingId });
