@@ -4,7 +4,7 @@ import type { Db } from '../db/prisma.ts';
 import type { Backlog } from '../metrics/pipeline-metrics.ts';
 import { measureBacklog } from '../relay/pending-events.ts';
 import { type ConsumerBacklog, readConsumerBacklog } from '../transport/jetstream/consumer-backlog.ts';
-import type { NatsTopology } from '../transport/jetstream/topology.ts';
+import { isNotFound, type NatsTopology } from '../transport/jetstream/topology.ts';
 
 /**
  * What a consumer's backlog says, for an operator: `caught up`, `slow` (behind, and still settling events), `stuck`
@@ -21,6 +21,8 @@ export interface ConsumerStatus extends ConsumerBacklog {
 }
 
 export interface PipelineStatus {
+  /** False when the events stream does not exist (no relay or consumer has run against this server and root). */
+  stream: { name: string; exists: boolean };
   outbox: Backlog;
   consumers: ConsumerStatus[];
 }
@@ -32,6 +34,9 @@ export async function readPipelineStatus(
   { now = new Date(), stuckAfterSeconds = 60 }: { now?: Date; stuckAfterSeconds?: number } = {},
 ): Promise<PipelineStatus> {
   const consumers: ConsumerStatus[] = [];
+  const exists = await jsm.streams.info(topology.eventsStream).then(() => true, (error: unknown) => (isNotFound(error) ? false : Promise.reject(error)));
+  const stream = { name: topology.eventsStream, exists };
+  if (!exists) return { stream, outbox: await measureBacklog(prisma), consumers };
   for await (const info of jsm.consumers.list(topology.eventsStream)) {
     const backlog = await readConsumerBacklog(jsm, topology, info.name, now);
     const counts = await countUnsettled(prisma, info.name);
@@ -41,11 +46,12 @@ export async function readPipelineStatus(
     consumers.push({ consumer: info.name, ...backlog, ...counts, verdict });
   }
   consumers.sort((a, b) => a.consumer.localeCompare(b.consumer));
-  return { outbox: await measureBacklog(prisma), consumers };
+  return { stream, outbox: await measureBacklog(prisma), consumers };
 }
 
 export function formatPipelineStatus(status: PipelineStatus): string[] {
   const lines = [`outbox: ${status.outbox.events} event(s) not yet published, oldest ${status.outbox.oldestAgeSeconds.toFixed(1)} s`];
+  if (!status.stream.exists) lines.push(`stream ${status.stream.name} does not exist: no relay or consumer has run against this NATS server with this NATS_SUBJECT_ROOT`);
   for (const c of status.consumers) {
     lines.push(
       `${c.consumer}: ${c.verdict}; lag ${c.events} event(s) (${c.inHand} in hand), ${c.oldestAgeSeconds.toFixed(1)} s; ` +
