@@ -6,6 +6,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
+import { embeddedIssuer } from '../src/auth/embedded-issuer.ts';
+import { loadConfig } from '../src/config.ts';
 import { type DataProtection, loadDataProtection } from '../src/data-protection/data-protection.ts';
 import { generatedKeyEnvironment } from '../src/data-protection/keys.ts';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
@@ -37,6 +39,8 @@ export interface BenchEnvironment {
   /** The keys every process of the run shares (passed to the children in their environment). */
   protection: DataProtection;
   apiUrl: string;
+  /** A token the API accepts for this traveler (signed with the run's own key, which the API verifies against). */
+  travelerToken(email: string): Promise<string>;
   sagaTaskQueue: string;
   bareTaskQueue: string;
   /**
@@ -104,9 +108,16 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const pipeline = (await isNatsReachable(natsUrl)) ? { natsUrl, topology } : { skipped: `no NATS server answered at ${natsUrl}` };
     if ('skipped' in pipeline) log(`event pipeline not started: ${pipeline.skipped}`);
     else cleanups.push(() => deleteStreams(natsUrl, topology));
+    // The run's signing key, where the API and the consumers look for it: the API verifies the clients' tokens, the
+    // consumers sign their calls back. No write limit and no saga cap: the load is the point.
+    const dataDir = path.join(logDir, 'data');
+    const issuer = (await embeddedIssuer(loadConfig({}).auth, dataDir, { create: true }))!;
     const keyEnvironment = generatedKeyEnvironment();
     const protection = await loadDataProtection({ env: keyEnvironment, dataDir: '' });
     const common = {
+      TRIPSAGA_DATA_DIR: dataDir,
+      RATE_LIMIT_WRITES: '0',
+      MAX_RUNNING_SAGAS_PER_TRAVELER: '0',
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: devServer.address,
       TEMPORAL_NAMESPACE: devServer.namespace,
@@ -170,6 +181,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       temporal,
       protection,
       apiUrl: `http://127.0.0.1:${apiPort}`,
+      travelerToken: (email) => issuer.mint({ role: 'traveler', email }),
       sagaTaskQueue,
       bareTaskQueue,
       pipeline,
@@ -216,7 +228,7 @@ function startPipelineProcesses(
       entry: 'src/entrypoints/consumers.ts',
       env: { ...pipelineEnv, API_BASE_URL: apiUrl },
       logDir,
-      readyLine: /\[consumers\] running/,
+      readyLine: /"msg":"running/,
       nodeArgs: profileArgs('consumers'),
     }),
   ];

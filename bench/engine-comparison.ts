@@ -23,7 +23,7 @@ export interface EngineComparison {
  */
 export async function compareWithBareEngine(ctx: MeasureContext, env: BenchEnvironment, plan: BenchPlan): Promise<EngineComparison> {
   const watcher = watchBookingOutcomes(env.db);
-  const client = createBookingClient(env.apiUrl, Math.max(...plan.concurrencies));
+  const client = createBookingClient(env.apiUrl, Math.max(...plan.concurrencies), env.travelerToken);
   const comparison: EngineComparison = { saga: [], bare: [], ratios: [] };
   try {
     for (const concurrency of plan.concurrencies) {
@@ -68,7 +68,7 @@ export async function compareWithBareEngine(ctx: MeasureContext, env: BenchEnvir
  */
 export async function warmUpSystem(ctx: MeasureContext, env: BenchEnvironment, plan: BenchPlan): Promise<void> {
   const watcher = watchBookingOutcomes(env.db);
-  const client = createBookingClient(env.apiUrl, 8);
+  const client = createBookingClient(env.apiUrl, 8, env.travelerToken);
   try {
     await warmUp(ctx, 'warming up: sagas and bare workflows, unmeasured', plan.systemWarmupMs, [
       { concurrency: 8, operation: sagaOperation(client, watcher, env.offers) },

@@ -42,7 +42,7 @@ async function measureEventStorage(env: BenchEnvironment): Promise<EventStorage>
  */
 export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, plan: BenchPlan): Promise<GrowthLevel[]> {
   const watcher = watchBookingOutcomes(env.db);
-  const client = createBookingClient(env.apiUrl, plan.growth.concurrency);
+  const client = createBookingClient(env.apiUrl, plan.growth.concurrency, env.travelerToken);
   const levels: GrowthLevel[] = [];
   try {
     await waitForPipelineIdle(env, ctx.progress, plan.pipeline.settleTimeoutMs);

@@ -101,7 +101,7 @@ export async function measureOutboxPipeline(
 /** One real booking through the API, whose events the synthetic trips copy. */
 async function bookOneTrip(env: BenchEnvironment): Promise<string> {
   const watcher = watchBookingOutcomes(env.db);
-  const client = createBookingClient(env.apiUrl, 1);
+  const client = createBookingClient(env.apiUrl, 1, env.travelerToken);
   try {
     const booked = new RecentBookings(1);
     await sagaOperation(client, watcher, env.offers, booked)();

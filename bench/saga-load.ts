@@ -5,20 +5,26 @@ import type { OperationTiming } from './closed-loop.ts';
 import type { BookingOutcomeWatcher } from './confirmation-watcher.ts';
 import { type OfferPool, pick } from './seed.ts';
 
-/** POST /bookings over keep-alive connections, as a client that books trips all day would. */
-export function createBookingClient(apiUrl: string, maxSockets: number) {
+/** POST /bookings over keep-alive connections, as a client that books trips all day would, each as its traveler. */
+export function createBookingClient(apiUrl: string, maxSockets: number, travelerToken: (email: string) => Promise<string>) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const url = new URL('/bookings', apiUrl);
 
-  function post(body: BookingRequest, idempotencyKey: string): Promise<{ status: number; body: string }> {
+  async function post(body: BookingRequest, idempotencyKey: string): Promise<{ status: number; body: string }> {
     const payload = JSON.stringify(body);
+    const authorization = `Bearer ${await travelerToken(body.traveler.email)}`;
     return new Promise((resolve, reject) => {
       const req = http.request(
         url,
         {
           method: 'POST',
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'idempotency-key': idempotencyKey },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            'idempotency-key': idempotencyKey,
+            authorization,
+          },
         },
         (res) => {
           let text = '';

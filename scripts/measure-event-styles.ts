@@ -17,7 +17,8 @@ const sandbox = await startSandbox();
 const server = await serve(sandbox.app, 0, '127.0.0.1');
 try {
   const trips = await runTripScenarios(sandbox);
-  const api = createBookingApiClient({ baseUrl: `http://127.0.0.1:${server.port}` });
+  const operatorToken = await sandbox.mintToken({ role: 'operator' });
+  const api = createBookingApiClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: () => operatorToken });
   const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
   console.log('\nPayload sizes (CloudEvent JSON as the relay publishes it; API answer as the consumer downloads it)\n');

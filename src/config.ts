@@ -35,6 +35,53 @@ export interface AppConfig {
   temporalUiPort: number;
   /** The traveler's wallet: WALLET_OPENING_CREDIT (minor units of EUR) and WALLET_SNAPSHOT_EVERY (events). */
   wallet: WalletSettings;
+  /** Who may call the API and how their tokens are checked (see docs/security.md). */
+  auth: AuthSettings;
+  /** A bearer token the consumers send when they call the API back (status-updates). Unset: `npm start` mints one. */
+  apiToken?: string;
+  /** `open`: GET /metrics answers anyone (a scraper on a private network); `operator`: it needs an operator token. */
+  metricsAccess: 'open' | 'operator';
+  /** Shared rate-limit counters across API processes. Unset: each process counts in memory. */
+  redisUrl?: string;
+  /** First part of every key this app writes in Redis, so deployments (and test runs) can share one server. */
+  redisKeyPrefix: string;
+  limits: ApiLimits;
+  http: HttpSettings;
+  /** Origins allowed to call the API from a browser. Empty (the default): no CORS headers, browsers refuse. */
+  corsOrigins: string[];
+  /** Express's `trust proxy`: set it when a proxy in front sets X-Forwarded-For, so limits count the real client. */
+  trustProxy: boolean | number | string;
+  logLevel: string;
+}
+
+export interface AuthSettings {
+  /** Verify tokens against this JWKS (an identity provider's keys). */
+  jwksUrl?: string;
+  /** Or against this public key (PEM, or a JWK as JSON). Neither set: the signing key under `dataDir/auth`. */
+  publicKey?: string;
+  issuer: string;
+  audience: string;
+  /** The signatures accepted; a token signed otherwise (`none` above all) is refused. */
+  algorithms: string[];
+  /** Claims that carry the role (`traveler` or `operator`) and the traveler's email. */
+  roleClaim: string;
+  emailClaim: string;
+  /** Lifetime of the tokens `npm start` and `npm run token` mint, a jose duration ('8h', '30 days'). */
+  tokenLifetime: string;
+}
+
+export interface ApiLimits {
+  /** Writes (POST...) per caller per window: a token's subject, or the address when anonymous. 0: no limit. */
+  writesPerWindow: number;
+  windowSeconds: number;
+  /** Sagas of one traveler running (booking PENDING) at once; one more is refused with 429. 0: no cap. */
+  runningSagasPerTraveler: number;
+}
+
+export interface HttpSettings {
+  /** Time to receive a request's headers, and the whole request with its body; slower clients are cut off (408). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -62,6 +109,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       openingCredit: { amount: wholeNumber(env.WALLET_OPENING_CREDIT, defaultWalletSettings.openingCredit.amount, 'WALLET_OPENING_CREDIT', 0), currency: 'EUR' },
       snapshotEvery: wholeNumber(env.WALLET_SNAPSHOT_EVERY, defaultWalletSettings.snapshotEvery, 'WALLET_SNAPSHOT_EVERY', 1),
     },
+    auth: {
+      jwksUrl: httpUrl(env.AUTH_JWKS_URL, 'AUTH_JWKS_URL'),
+      publicKey: nonEmpty(env.AUTH_PUBLIC_KEY),
+      issuer: nonEmpty(env.AUTH_ISSUER) ?? 'tripsaga',
+      audience: nonEmpty(env.AUTH_AUDIENCE) ?? 'tripsaga-api',
+      algorithms: list(env.AUTH_ALGORITHMS) ?? ['ES256', 'RS256', 'EdDSA'],
+      roleClaim: nonEmpty(env.AUTH_ROLE_CLAIM) ?? 'role',
+      emailClaim: nonEmpty(env.AUTH_EMAIL_CLAIM) ?? 'email',
+      tokenLifetime: nonEmpty(env.AUTH_TOKEN_LIFETIME) ?? '12h',
+    },
+    apiToken: nonEmpty(env.API_TOKEN),
+    metricsAccess: oneOf(env.METRICS_ACCESS, 'METRICS_ACCESS', ['open', 'operator'] as const) ?? 'open',
+    redisUrl: nonEmpty(env.REDIS_URL),
+    redisKeyPrefix: nonEmpty(env.REDIS_KEY_PREFIX) ?? 'tripsaga:',
+    limits: {
+      writesPerWindow: wholeNumber(env.RATE_LIMIT_WRITES, 120, 'RATE_LIMIT_WRITES', 0),
+      windowSeconds: wholeNumber(env.RATE_LIMIT_WINDOW_SECONDS, 60, 'RATE_LIMIT_WINDOW_SECONDS', 0) || 60,
+      runningSagasPerTraveler: wholeNumber(env.MAX_RUNNING_SAGAS_PER_TRAVELER, 5, 'MAX_RUNNING_SAGAS_PER_TRAVELER', 0),
+    },
+    http: {
+      headersTimeoutMs: wholeNumber(env.HTTP_HEADERS_TIMEOUT_MS, 10_000, 'HTTP_HEADERS_TIMEOUT_MS', 0) || 10_000,
+      requestTimeoutMs: wholeNumber(env.HTTP_REQUEST_TIMEOUT_MS, 30_000, 'HTTP_REQUEST_TIMEOUT_MS', 0) || 30_000,
+    },
+    corsOrigins: list(env.CORS_ORIGINS) ?? [],
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };
 }
 
@@ -91,6 +164,32 @@ function wholeNumber(value: string | undefined, fallback: number, name: string, 
     throw new Error(`${name} must be a whole number, at least ${minimum}, got "${text}"`);
   }
   return Number(text);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  const items = nonEmpty(value)?.split(',').map((item) => item.trim()).filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+}
+
+function oneOf<const T extends readonly string[]>(value: string | undefined, name: string, allowed: T): T[number] | undefined {
+  const setting = nonEmpty(value);
+  if (setting === undefined) return undefined;
+  if (!allowed.includes(setting)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${setting}"`);
+  return setting;
+}
+
+function httpUrl(value: string | undefined, name: string): string | undefined {
+  const url = nonEmpty(value);
+  if (url !== undefined && !/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`${name} must be an http(s) URL, got "${url}"`);
+  return url;
+}
+
+// Express's own forms: true/false, a number of hops, or a list of addresses and subnets.
+function trustProxy(value: string | undefined): boolean | number | string {
+  const setting = nonEmpty(value);
+  if (setting === undefined || setting === 'false') return false;
+  if (setting === 'true') return true;
+  return /^\d+$/.test(setting) ? Number(setting) : setting;
 }
 
 // One URL, or several comma-separated (API replicas without a load balancer in front).

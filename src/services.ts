@@ -1,15 +1,25 @@
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import type { Store } from 'express-rate-limit';
 import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
-import { operatorSecretAuthorizer } from './api/codec-endpoint.ts';
+import { operatorTokenAuthorizer } from './api/codec-authorizer.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
 import type { DataProtection } from './data-protection/data-protection.ts';
 import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
-import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
+import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import type { TokenVerifier } from './auth/verify-token.ts';
+
+/** What the API needs besides the domain: how it checks tokens, where limits are counted, how it logs requests. */
+export interface ApiWiring {
+  auth: TokenVerifier;
+  writeLimitStore?: Store;
+  accessLog?: RequestHandler;
+}
 
 /**
  * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
@@ -21,7 +31,8 @@ export function createServices(
   temporal: Client,
   protection: DataProtection,
   log: (line: string) => void,
-  metrics: PipelineMetrics = createPipelineMetrics(),
+  metrics: PipelineMetrics,
+  wiring: ApiWiring,
 ) {
   const bookings = createBookings(config, db, temporal, protection, log);
   const app = createApp({
@@ -36,12 +47,18 @@ export function createServices(
         await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}));
       },
     },
-    // Interim: a shared operator secret. The Web UI at temporalUiUrl may call it from the browser.
+    auth: wiring.auth,
+    writeLimit: { limit: config.limits.writesPerWindow, windowSeconds: config.limits.windowSeconds, store: wiring.writeLimitStore },
+    corsOrigins: config.corsOrigins,
+    metricsAccess: config.metricsAccess,
+    trustProxy: config.trustProxy,
+    accessLog: wiring.accessLog,
+    // An operator's token (or, for now, the interim shared secret). The Web UI at temporalUiUrl may call it from the browser.
     ...(protection.codecOperatorToken
       ? {
           codec: {
             codec: protection.codec,
-            authorize: operatorSecretAuthorizer(protection.codecOperatorToken),
+            authorize: operatorTokenAuthorizer(wiring.auth, protection.codecOperatorToken),
             allowedOrigins: [new URL(config.temporalUiUrl ?? defaultTemporalUiUrl).origin],
           },
         }
@@ -68,5 +85,6 @@ export function createBookings(
     cancellationWindow: config.cancellationWindow,
     travelerPseudonym: protection.travelerPseudonym,
     log,
+    runningSagasPerTraveler: config.limits.runningSagasPerTraveler,
   });
 }

@@ -19,7 +19,8 @@ const counts = async () => ({
 
 describe('HTTP API: offers', () => {
   it('creates, lists and reads an offer', async () => {
-    const created = await request(h.app)
+    const operator = await h.asOperator();
+    const created = await operator
       .post('/offers')
       .send({ kind: 'hotel', name: 'Ritz', capacity: 3, price: { amount: 25_000, currency: 'EUR' } })
       .expect(201);
@@ -32,14 +33,14 @@ describe('HTTP API: offers', () => {
       price: { amount: 25_000, currency: 'EUR' },
     });
     expect(created.headers.location).toBe(`/offers/${created.body.id}`);
-    expect((await request(h.app).get(`/offers/${created.body.id}`).expect(200)).body).toEqual(created.body);
-    const list = await request(h.app).get('/offers').expect(200);
+    expect((await operator.get(`/offers/${created.body.id}`).expect(200)).body).toEqual(created.body);
+    const list = await (await h.asTraveler('ada@example.com')).get('/offers').expect(200);
     expect(list.body.offers).toContainEqual(created.body);
   });
 
   it('rejects a bad offer with every offending field and writes nothing', async () => {
     const before = await counts();
-    const res = await request(h.app)
+    const res = await (await h.asOperator())
       .post('/offers')
       .send({ kind: 'boat', name: '', capacity: -1, price: { amount: 1.5, currency: 'USD' }, extra: true })
       .expect(400);
@@ -52,9 +53,10 @@ describe('HTTP API: offers', () => {
   });
 
   it('404 for an unknown or malformed offer id', async () => {
-    await request(h.app).get(`/offers/${randomUUID()}`).expect(404);
-    const res = await request(h.app).get('/offers/not-a-uuid').expect(404);
-    expect(res.body.error.code).toBe('offer_not_found');
+    const operator = await h.asOperator();
+    await operator.get(`/offers/${randomUUID()}`).expect(404);
+    const res = await operator.get('/offers/not-a-uuid').expect(404);
+    expect(res.body.error).toMatchObject({ code: 'offer_not_found', message: 'No such offer' });
   });
 });
 
@@ -62,13 +64,14 @@ describe('HTTP API: bookings', () => {
   it('accepts a booking with 202, a Location, and serves its state and events', async () => {
     const offers = await h.tripOffers();
     const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id });
-    const res = await request(h.app).post('/bookings').send(body).expect(202);
+    const traveler = await h.asTraveler(body.traveler.email);
+    const res = await traveler.post('/bookings').send(body).expect(202);
     expect(res.body).toEqual({ bookingId: expect.stringMatching(/^bk_/), status: 'PENDING' });
     expect(res.headers.location).toBe(`/bookings/${res.body.bookingId}`);
     const location = res.headers.location as string;
 
     await h.waitForStatus(res.body.bookingId, 'CONFIRMED');
-    const view = await request(h.app).get(location).expect(200);
+    const view = await traveler.get(location).expect(200);
     expect(view.body).toMatchObject({
       bookingId: res.body.bookingId,
       status: 'CONFIRMED',
@@ -82,7 +85,7 @@ describe('HTTP API: bookings', () => {
     });
     expect(view.body.live).toMatchObject({ status: 'CONFIRMED' });
 
-    const events = await request(h.app).get(`${location}/events`).expect(200);
+    const events = await traveler.get(`${location}/events`).expect(200);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual([
       'com.tripsaga.booking.requested',
       'com.tripsaga.booking.status-changed',
@@ -100,20 +103,21 @@ describe('HTTP API: bookings', () => {
   it('the same Idempotency-Key and body returns the same booking and starts nothing new', async () => {
     const offers = await h.tripOffers();
     const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
+    const traveler = await h.asTraveler(body.traveler.email);
     const key = `key-${randomUUID()}`;
     const [a, b] = await Promise.all([
-      request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
-      request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
+      traveler.post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
+      traveler.post('/bookings').set('Idempotency-Key', key).send(body).expect(202),
     ]);
     expect(b.body.bookingId).toBe(a.body.bookingId);
-    const later = await request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202);
+    const later = await traveler.post('/bookings').set('Idempotency-Key', key).send(body).expect(202);
     expect(later.body.bookingId).toBe(a.body.bookingId);
     expect(later.headers['idempotent-replayed']).toBe('true');
     expect(await h.prisma.booking.count({ where: { travelerEmail: body.traveler.email } })).toBe(1);
     await h.waitForStatus(a.body.bookingId, 'CONFIRMED');
     expect(await h.available(offers.flight.id)).toBe(8);
 
-    const other = await request(h.app)
+    const other = await traveler
       .post('/bookings')
       .set('Idempotency-Key', key)
       .send({ ...body, hotel: { ...body.hotel, rooms: 2 } })
@@ -123,7 +127,8 @@ describe('HTTP API: bookings', () => {
 
   it('rejects invalid bookings with each field and reason, and writes nothing', async () => {
     const before = await counts();
-    const res = await request(h.app)
+    const traveler = await h.asTraveler('ada@example.com');
+    const res = await traveler
       .post('/bookings')
       .send({ traveler: { name: ' ', email: 'nope' }, flight: { offerId: 'x', seats: 0 }, hotel: { offerId: randomUUID(), rooms: 2.5 } })
       .expect(400);
@@ -136,9 +141,9 @@ describe('HTTP API: bookings', () => {
         { path: 'hotel.rooms', reason: 'must be a whole number of rooms' },
       ]),
     );
-    const missing = await request(h.app).post('/bookings').send({}).expect(400);
+    const missing = await traveler.post('/bookings').send({}).expect(400);
     expect(missing.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['traveler', 'flight', 'hotel']);
-    const badKey = await request(h.app).post('/bookings').set('Idempotency-Key', 'has spaces').send({}).expect(400);
+    const badKey = await traveler.post('/bookings').set('Idempotency-Key', 'has spaces').send({}).expect(400);
     expect(badKey.body.error.fields[0].path).toBe('headers.Idempotency-Key');
     expect(await counts()).toEqual(before);
   });
@@ -146,9 +151,10 @@ describe('HTTP API: bookings', () => {
   it('an unknown offer or an offer of the wrong kind is 422 with the field, and writes nothing', async () => {
     const offers = await h.tripOffers();
     const before = await counts();
-    const res = await request(h.app)
+    const body = h.request({ flight: offers.hotel.id, hotel: randomUUID() });
+    const res = await (await h.asTraveler(body.traveler.email))
       .post('/bookings')
-      .send(h.request({ flight: offers.hotel.id, hotel: randomUUID() }))
+      .send(body)
       .expect(422);
     expect(res.body.error).toMatchObject({ code: 'offer_not_bookable' });
     expect(res.body.error.fields).toEqual([
@@ -159,11 +165,12 @@ describe('HTTP API: bookings', () => {
   });
 
   it('malformed JSON is 400, a non-JSON body 415, an oversized body 413, never a stack trace', async () => {
-    const malformed = await request(h.app).post('/bookings').set('Content-Type', 'application/json').send('{"traveler":').expect(400);
+    const traveler = await h.asTraveler('ada@example.com');
+    const malformed = await traveler.post('/bookings').set('Content-Type', 'application/json').send('{"traveler":').expect(400);
     expect(malformed.body.error.code).toBe('malformed_json');
-    const text = await request(h.app).post('/bookings').set('Content-Type', 'text/plain').send('hello').expect(415);
+    const text = await traveler.post('/bookings').set('Content-Type', 'text/plain').send('hello').expect(415);
     expect(text.body.error.code).toBe('unsupported_media_type');
-    const huge = await request(h.app)
+    const huge = await traveler
       .post('/bookings')
       .send({ traveler: { name: 'x'.repeat(20_000), email: 'a@b.co' } })
       .expect(413);
@@ -171,20 +178,26 @@ describe('HTTP API: bookings', () => {
     for (const res of [malformed, text, huge]) expect(JSON.stringify(res.body)).not.toMatch(/node_modules|\.ts:\d+/);
   });
 
-  it('404 for an unknown booking, its events and its cancellation; 404 JSON for unknown routes', async () => {
-    await request(h.app).get('/bookings/bk_nope').expect(404);
-    await request(h.app).get('/bookings/bk_nope/events').expect(404);
-    const cancel = await request(h.app).post('/bookings/bk_nope/cancel').expect(404);
+  it('404 for an unknown booking, its events and its cancellation; 404 JSON for unknown routes, echoing nothing', async () => {
+    const operator = await h.asOperator();
+    const traveler = await h.asTraveler('ada@example.com');
+    await operator.get('/bookings/bk_nope').expect(404);
+    const events = await operator.get('/bookings/bk_nope/events').expect(404);
+    expect(events.body.error).toMatchObject({ code: 'booking_not_found', message: 'No such booking' });
+    const cancel = await traveler.post('/bookings/bk_nope/cancel').expect(404);
     expect(cancel.body.error.code).toBe('booking_not_found');
-    const route = await request(h.app).get('/nowhere').expect(404);
+    const route = await request(h.app).get('/nowhere-<script>').expect(404);
     expect(route.body.error.code).toBe('not_found');
+    expect(JSON.stringify(route.body)).not.toMatch(/nowhere|script/);
   });
 
   it('cancelling a compensated booking is 409', async () => {
     const offers = await h.tripOffers({ hotel: 0 });
-    const res = await request(h.app).post('/bookings').send(h.request({ flight: offers.flight.id, hotel: offers.hotel.id })).expect(202);
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
+    const traveler = await h.asTraveler(body.traveler.email);
+    const res = await traveler.post('/bookings').send(body).expect(202);
     await h.waitForStatus(res.body.bookingId, 'COMPENSATED');
-    const cancel = await request(h.app).post(`/bookings/${res.body.bookingId}/cancel`).expect(409);
+    const cancel = await traveler.post(`/bookings/${res.body.bookingId}/cancel`).expect(409);
     expect(cancel.body.error.code).toBe('nothing_to_cancel');
   });
 

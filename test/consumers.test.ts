@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
@@ -72,7 +71,7 @@ describe('consumers: read model and notifier', () => {
     const compensated = await directTrip(h, offers, 'compensated');
     await waitForSettled([...(await eventIdsOf(confirmed.bookingId)), ...(await eventIdsOf(compensated.bookingId))]);
 
-    const trips = await request(h.app).get(`/travelers/${encodeURIComponent(confirmed.email.toUpperCase())}/trips`).expect(200);
+    const trips = await (await h.asOperator()).get(`/travelers/${encodeURIComponent(confirmed.email.toUpperCase())}/trips`).expect(200);
     expect(trips.body).toEqual({
       traveler: confirmed.email,
       trips: [
@@ -91,7 +90,7 @@ describe('consumers: read model and notifier', () => {
         },
       ],
     });
-    const other = await request(h.app).get(`/travelers/${encodeURIComponent(compensated.email)}/trips`).expect(200);
+    const other = await (await h.asOperator()).get(`/travelers/${encodeURIComponent(compensated.email)}/trips`).expect(200);
     expect(other.body.trips[0]).toMatchObject({
       status: 'COMPENSATED',
       reason: 'car: OfferSoldOut: test',
@@ -100,7 +99,7 @@ describe('consumers: read model and notifier', () => {
       total: { amount: 0 },
       payment: null,
     });
-    const view = await request(h.app).get(`/bookings/${compensated.bookingId}`).expect(200);
+    const view = await (await h.asOperator()).get(`/bookings/${compensated.bookingId}`).expect(200);
     expect(Object.fromEntries(Object.entries(view.body.reservations).map(([kind, r]) => [kind, (r as { status: string }).status]))).toEqual(
       Object.fromEntries(Object.entries(other.body.trips[0].legs).map(([kind, leg]) => [kind, (leg as { status: string }).status])),
     );
@@ -137,8 +136,8 @@ describe('consumers: read model and notifier', () => {
     await activities.recordBookingOutcome({ bookingId: trip.bookingId, status: 'CANCELLED', reason: 'changed plans' });
     await waitForSettled(await eventIdsOf(trip.bookingId));
 
-    const view = (await request(h.app).get(`/bookings/${trip.bookingId}`).expect(200)).body;
-    const summary = (await request(h.app).get(`/travelers/${encodeURIComponent(trip.email)}/trips`).expect(200)).body.trips[0];
+    const view = (await (await h.asOperator()).get(`/bookings/${trip.bookingId}`).expect(200)).body;
+    const summary = (await (await h.asOperator()).get(`/travelers/${encodeURIComponent(trip.email)}/trips`).expect(200)).body.trips[0];
     expect(view.payment).toEqual({ status: 'REFUNDED', amount: 30_000, currency: 'EUR' });
     expect(summary).toMatchObject({ status: 'CANCELLED', reason: 'changed plans', total: { amount: view.payment.amount, currency: 'EUR' }, payment: { status: 'REFUNDED' } });
     for (const kind of ['flight', 'hotel', 'car']) {
@@ -147,9 +146,9 @@ describe('consumers: read model and notifier', () => {
   });
 
   it('answers 400 for a malformed email and an empty list for an unknown traveler', async () => {
-    const bad = await request(h.app).get('/travelers/not-an-email/trips').expect(400);
+    const bad = await (await h.asOperator()).get('/travelers/not-an-email/trips').expect(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_request', fields: [{ path: 'params.email', reason: 'must be an email address' }] });
-    expect((await request(h.app).get('/travelers/nobody@example.com/trips').expect(200)).body).toEqual({ traveler: 'nobody@example.com', trips: [] });
+    expect((await (await h.asOperator()).get('/travelers/nobody@example.com/trips').expect(200)).body).toEqual({ traveler: 'nobody@example.com', trips: [] });
   });
 
   it('a redelivered event changes nothing: not the read model, not the emails, not the inbox', async () => {

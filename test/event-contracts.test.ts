@@ -149,7 +149,7 @@ describe('the event-notification consumer calls the API back (handler logic, to 
   it('turns each booking.status-changed into the message for the booking as it is now', async () => {
     const server = await serve(h.app, 0, '127.0.0.1');
     try {
-      const api = createBookingApiClient({ baseUrl: `http://127.0.0.1:${server.port}` });
+      const api = createBookingApiClient({ baseUrl: `http://127.0.0.1:${server.port}`, token: () => h.tokens.operator() });
       const notifications = [];
       for (const row of await rowsOf(cancelledTrip)) {
         const event = decodeEvent(toCloudEvent(row));
@@ -168,6 +168,9 @@ describe('the event-notification consumer calls the API back (handler logic, to 
         text: expect.stringContaining('plans changed'),
       });
       expect(await api.getBooking('bk_does_not_exist')).toBeUndefined();
+      // Without a token the API refuses, and trying again will not change that.
+      const anonymous = createBookingApiClient({ baseUrl: `http://127.0.0.1:${server.port}` });
+      await expect(anonymous.getBooking(cancelledTrip)).rejects.toMatchObject({ name: 'BookingApiError', retryable: false });
     } finally {
       await server.close();
     }

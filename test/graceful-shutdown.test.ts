@@ -6,6 +6,7 @@ import { freePort } from '../src/lib/free-port.ts';
 import { type RunningChild, startEntryPoint } from './support/child-process.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
+import { bearer } from './support/tokens.ts';
 
 // SIGTERM is how deployments stop processes. Work already started must finish, not be cut off.
 let h: Harness;
@@ -50,17 +51,18 @@ describe('graceful shutdown on SIGTERM', () => {
   it('the API finishes the request in flight, then exits', async () => {
     const offers = await h.tripOffers();
     const port = await freePort();
-    const api = await startEntryPoint('src/entrypoints/api.ts', { ...baseEnv(), PORT: String(port) }, /listening on/);
+    const api = await startEntryPoint('src/entrypoints/api.ts', { ...baseEnv(), PORT: String(port), AUTH_PUBLIC_KEY: h.tokens.publicKey }, /listening on/);
     running.push(api);
     const blocker = new pg.Client({ connectionString: h.databaseUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE bookings IN EXCLUSIVE MODE');
 
+    const booking = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
     const inFlight = fetch(`http://127.0.0.1:${port}/bookings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(h.request({ flight: offers.flight.id, hotel: offers.hotel.id })),
+      headers: { 'content-type': 'application/json', ...bearer(await h.tokens.traveler(booking.traveler.email)) },
+      body: JSON.stringify(booking),
     });
     await untilSomeoneWaitsOnALock(blocker);
     api.child.kill('SIGTERM');

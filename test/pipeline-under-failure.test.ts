@@ -33,7 +33,7 @@ async function startRelay() {
   const relay = await startAppProcess(
     'src/entrypoints/relay.ts',
     { DATABASE_URL: h.databaseUrl, NATS_URL: nats.url, NATS_SUBJECT_ROOT: topology.root },
-    /\[relay\] running/,
+    /"msg":"running/,
   );
   relays.push(relay);
   return relay;

@@ -38,7 +38,7 @@ async function startRelay(metricsPort: number) {
   const relay = await startAppProcess(
     'src/entrypoints/relay.ts',
     { DATABASE_URL: h.databaseUrl, NATS_URL: sharedNatsUrl, NATS_SUBJECT_ROOT: topology.root, METRICS_PORT: String(metricsPort) },
-    /\[relay\] running/,
+    /"msg":"running/,
   );
   relays.push(relay);
   return relay;

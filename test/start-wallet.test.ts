@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { waitUntil } from './support/direct-trips.ts';
 import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
+import { bearer, mintTravelerToken } from './support/tokens.ts';
 
 // The README's wallet walk-through against `npm start` as a newcomer runs it: one process on the embedded PostgreSQL
 // (PGlite: one session, every transaction serialized), the worker, the relay and the consumers inside it.
@@ -39,22 +40,30 @@ it('npm start on the embedded database: a deposit, a booking charged to the wall
       DATABASE_URL: '',
       WALLET_OPENING_CREDIT: '50000',
     },
-    /\[tripsaga\] events: /,
+    /"msg":"events: /,
     120_000,
   );
   expect(app.output()).toContain('database: embedded');
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const operatorToken = /operator token \(.*?\): ([\w.-]+)/.exec(app.output())?.[1];
+  expect(operatorToken).toBeTruthy();
+  const email = `grace+${randomUUID().slice(0, 8)}@example.com`;
+  const travelerToken = await mintTravelerToken(dataDir, email);
+  const request = async (token: string, method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${api}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...bearer(token) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: await res.json() };
   };
-  const email = `grace+${randomUUID().slice(0, 8)}@example.com`;
+  const call = (method: string, url: string, body?: unknown) => request(travelerToken, method, url, body);
   const wallet = `/travelers/${email}/wallet`;
 
   const deposit = await call('POST', `${wallet}/deposits`, { amount: { amount: 20_000, currency: 'EUR' } });
   expect(deposit).toMatchObject({ status: 201, body: { balance: { amount: 70_000, currency: 'EUR' }, version: 2 } });
 
-  const offer = async (kind: string, amount: number) => (await call('POST', '/offers', { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount, currency: 'EUR' } })).body.id;
+  const offer = async (kind: string, amount: number) => (await request(operatorToken!, 'POST', '/offers', { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount, currency: 'EUR' } })).body.id;
   const trip = { flight: await offer('flight', 12_900), hotel: await offer('hotel', 15_000), car: await offer('car', 3_000) };
   const total = 2 * 12_900 + 15_000 + 3_000;
   const booked = await call('POST', '/bookings', {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -10,6 +10,7 @@ import { waitUntil } from './support/direct-trips.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { isProcessAlive } from '../src/lib/pid-lock.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
+import { bearer, mintTravelerToken } from './support/tokens.ts';
 
 // `npm start` as a person runs it: one process, the embedded database, the relay and consumers inside, and (NATS_URL
 // unset) a nats-server of its own with its JetStream store under the data directory. Twice on the same data directory,
@@ -43,21 +44,25 @@ async function npmStart(natsUrl: string | undefined) {
       MIGRATE_ON_START: 'true',
       DATABASE_URL: '',
     },
-    /\[tripsaga\] events: /,
+    /"msg":"events: /,
     120_000,
   );
   processes.push(app);
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
-  const events = /events: NATS JetStream at (nats:\/\/\S+)/.exec(app.output())?.[1] as string;
-  const post = async (url: string, body: unknown) =>
-    (await fetch(`${api}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  const events = /events: NATS JetStream at (nats:\/\/[\w.:-]+)/.exec(app.output())?.[1] as string;
+  // The tokens npm start prints, as a person would copy them.
+  const operatorToken = /operator token \(.*?\): ([\w.-]+)/.exec(app.output())?.[1];
+  const demoTravelerToken = /traveler token for ada@example\.com \(.*?\): ([\w.-]+)/.exec(app.output())?.[1];
+  expect(operatorToken).toBeDefined();
+  const post = async (url: string, token: string, body: unknown) =>
+    (await fetch(`${api}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(token) }, body: JSON.stringify(body) })).json();
   const bookTrip = async (email: string) => {
-    const offer = async (kind: string) => (await post('/offers', { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount: 1_000, currency: 'EUR' } })).id;
+    const offer = async (kind: string) => (await post('/offers', operatorToken!, { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity: 5, price: { amount: 1_000, currency: 'EUR' } })).id;
     const [flight, hotel, car] = [await offer('flight'), await offer('hotel'), await offer('car')];
-    const accepted = await post('/bookings', { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
+    const accepted = await post('/bookings', await mintTravelerToken(dataDir, email), { traveler: { name: 'Ada', email }, flight: { offerId: flight, seats: 1 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
     return accepted.bookingId as string;
   };
-  const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`)).json()) as { trips: { bookingId: string; status: string }[] };
+  const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`, { headers: bearer(operatorToken!) })).json()) as { trips: { bookingId: string; status: string }[] };
   const confirmed = (email: string, bookingId: string) =>
     waitUntil(`trip ${bookingId} in the read model`, async () => (await trips(email)).trips.find((t) => t.bookingId === bookingId && t.status === 'CONFIRMED'), 60_000, 250);
   const metrics = async () => (await fetch(`${api}/metrics`)).text();
@@ -75,7 +80,7 @@ async function npmStart(natsUrl: string | undefined) {
     const [code] = await exited;
     expect(code).toBe(0);
   };
-  return { app, events, bookTrip, trips, confirmed, metrics, bookingsInStream, stop };
+  return { app, api, demoTravelerToken, events, bookTrip, trips, confirmed, metrics, bookingsInStream, stop };
 }
 
 it('npm start runs the relay and consumers on a nats-server of its own, keeps its store across restarts, and uses NATS_URL when set', async () => {
@@ -84,6 +89,11 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
   const first = await npmStart(undefined);
   expect(first.app.output()).toMatch(/events: NATS JetStream at nats:\/\/127\.0\.0\.1:\d+ \(own nats-server, store in .*nats\)/);
   const ownServer = Number(await readFile(path.join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
+  // The signing key is its owner's alone; the demo traveler's token reads Ada's trips and nobody else's.
+  expect((await stat(path.join(dataDir, 'auth', 'signing-key.jwk.json'))).mode & 0o777).toBe(0o600);
+  expect((await fetch(`${first.api}/travelers/ada@example.com/trips`, { headers: bearer(first.demoTravelerToken!) })).status).toBe(200);
+  expect((await fetch(`${first.api}/travelers/${email}/trips`, { headers: bearer(first.demoTravelerToken!) })).status).toBe(403);
+  expect((await fetch(`${first.api}/offers`)).status).toBe(401);
   const firstTrip = await first.bookTrip(email);
   await first.confirmed(email, firstTrip);
   await waitUntil('the outbox backlog at 0', async () => (await first.metrics()).includes('tripsaga_outbox_backlog_events{transport="jetstream"} 0'), 10_000);

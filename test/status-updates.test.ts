@@ -46,6 +46,7 @@ describe('status-updates consumer', () => {
       relay: true,
       consumers: true, // the default consumers: status-updates among them because the API's URL is given
       apiBaseUrl: baseUrl,
+      apiToken: () => h.tokens.operator(),
       runnerOptions: { maxAttempts: 3, retryDelayMs: 100, orderWaitMs: 100 },
     });
   });
@@ -92,7 +93,7 @@ describe('status-updates consumer', () => {
     // A redelivered status-changed event changes nothing: not the notifications, not the inbox.
     const before = { notifications: await h.prisma.tripNotification.findMany({ where: { bookingId } }), inbox: await settled(bookingId) };
     const last = all.filter((e) => e.type === EventType.bookingStatusChanged).at(-1)!;
-    const consumer = statusUpdatesConsumer(createBookingApiClient({ baseUrl }));
+    const consumer = statusUpdatesConsumer(createBookingApiClient({ baseUrl, token: () => h.tokens.operator() }));
     expect(await applyEvent(h.prisma, consumer, readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(last)))))).toBe('duplicate');
     const duplicates = async () =>
       (await h.metrics.consumerEvents.get()).values.find((v) => v.labels.consumer === 'status-updates' && v.labels.outcome === 'duplicate')?.value ?? 0;

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/api/serve.ts';
 import { artifactPath, type Chromium, chromiumMissing, launchChromium } from './support/browser.ts';
@@ -49,7 +48,7 @@ describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
     const trip = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
     const id = await h.book(trip);
     await h.waitForStatus(id, 'CONFIRMED');
-    const view = await request(h.app).get(`/bookings/${id}`).expect(200);
+    const view = await (await h.asOperator()).get(`/bookings/${id}`).expect(200);
 
     // Without a codec the UI has only ciphertext to show.
     await page.goto(view.body.workflow.url);
@@ -92,7 +91,7 @@ describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
 
     // The list: all of the traveler's bookings (the link GET /bookings/:id gives, filtered by the traveler's
     // pseudonym), then only the compensated one.
-    const { travelerSagasUrl } = (await request(h.app).get(`/bookings/${compensated}`).expect(200)).body.workflow;
+    const { travelerSagasUrl } = (await (await h.asOperator()).get(`/bookings/${compensated}`).expect(200)).body.workflow;
     await page.goto(travelerSagasUrl);
     await expect.poll(async () => (await listedWorkflowIds(page, /^bk_/)).sort(), onScreen).toEqual([compensated, confirmed].sort());
     await searchWorkflows(page, `BookingStatus = "COMPENSATED" AND TravelerEmail = "${traveler}"`);
@@ -136,7 +135,7 @@ describe.skipIf(missing)('the Temporal Web UI in Chromium', () => {
     await page.screenshot({ path: await artifactPath('temporal-ui-compensated-saga.png') });
 
     // The other way round: the link GET /bookings/:id returns opens this saga.
-    const view = await request(h.app).get(`/bookings/${compensated}`).expect(200);
+    const view = await (await h.asOperator()).get(`/bookings/${compensated}`).expect(200);
     await page.goto(view.body.workflow.url);
     await page.waitForURL(new RegExp(`/workflows/${compensated}/[^/]+/history$`));
     await page.getByRole('heading', { name: compensated }).waitFor();

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { loadAggregate } from '../src/event-store/load-aggregate.ts';
@@ -77,8 +76,8 @@ async function book(traveler: { name: string; email: string }, trip: { flight: s
   return h.book({ traveler, flight: { offerId: trip.flight, seats: 2 }, hotel: { offerId: trip.hotel, rooms: 1 }, car: { offerId: trip.car } });
 }
 
-const walletOf = async (email: string) => (await request(h.app).get(`/travelers/${encodeURIComponent(email)}/wallet`).expect(200)).body;
-const eventsOf = async (email: string) => (await request(h.app).get(`/travelers/${encodeURIComponent(email)}/wallet/events`).expect(200)).body.events;
+const walletOf = async (email: string) => (await (await h.asTraveler(email)).get(`/travelers/${encodeURIComponent(email)}/wallet`).expect(200)).body;
+const eventsOf = async (email: string) => (await (await h.asTraveler(email)).get(`/travelers/${encodeURIComponent(email)}/wallet/events`).expect(200)).body.events;
 
 /** The balance the listed events fold to, computed here from the API's answer alone. */
 function foldBalance(events: { type: string; data: { amount?: number; openingCredit?: number } }[]) {
@@ -94,7 +93,7 @@ function foldBalance(events: { type: string; data: { amount?: number; openingCre
 describe('the wallet pays for the trip', () => {
   it('deposit, read the balance, list the events: the balance is the fold of the events', async () => {
     const { email } = newTraveler();
-    const deposited = await request(h.app)
+    const deposited = await (await h.asTraveler(email))
       .post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`)
       .set('Idempotency-Key', `dep-${randomUUID()}`)
       .send({ amount: { amount: 5_000, currency: 'EUR' } })
@@ -153,7 +152,7 @@ describe('the wallet pays for the trip', () => {
 
   it('a trip over the balance is declined (PaymentDeclined) and compensated; the wallet is unchanged', async () => {
     const { email } = newTraveler();
-    await request(h.app).post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`).send({ amount: { amount: 100, currency: 'EUR' } }).expect(201);
+    await (await h.asTraveler(email)).post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`).send({ amount: { amount: 100, currency: 'EUR' } }).expect(201);
     const trip = await tripAt(Math.ceil((credit() + 101) / 4));
     const bookingId = await book({ name: 'Ada', email }, trip);
     const booking = await h.waitForStatus(bookingId, 'COMPENSATED');
@@ -169,7 +168,7 @@ describe('the wallet pays for the trip', () => {
     const trip = await tripAt(7_000);
     const bookingId = await book(traveler, trip);
     await h.waitForStatus(bookingId, 'CONFIRMED');
-    await request(h.app).post(`/bookings/${bookingId}/cancel`).send({ reason: 'plans changed' }).expect(202);
+    await (await h.asOwnerOf(bookingId)).post(`/bookings/${bookingId}/cancel`).send({ reason: 'plans changed' }).expect(202);
     await h.waitForStatus(bookingId, 'CANCELLED');
 
     const refundAgain = createActivities({ prisma: h.prisma, wallet: h.walletSettings }).refundPayment;
@@ -223,7 +222,7 @@ describe('projections', () => {
     // Everything the tests above wrote, plus one wallet past a snapshot.
     const { email } = newTraveler();
     for (let i = 1; i <= 3; i += 1) {
-      await request(h.app).post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`).send({ amount: { amount: 1_000 * i, currency: 'EUR' } }).expect(201);
+      await (await h.asTraveler(email)).post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`).send({ amount: { amount: 1_000 * i, currency: 'EUR' } }).expect(201);
     }
     const totalEvents = await h.prisma.streamEvent.count();
     await waitUntil('the statement consumer to catch up', async () => (await h.prisma.walletStatementEntry.count()) === totalEvents || undefined);
@@ -238,7 +237,7 @@ describe('projections', () => {
       expect(lines.at(-1)?.balanceAfter).toBe(state.balance);
     }
     expect((await walletOf(email)).balance.amount).toBe(credit() + 6_000);
-    const statement = (await request(h.app).get(`/travelers/${encodeURIComponent(email)}/wallet/statement`).expect(200)).body;
+    const statement = (await (await h.asTraveler(email)).get(`/travelers/${encodeURIComponent(email)}/wallet/statement`).expect(200)).body;
     expect(statement.lines.map((l: { kind: string; amount: { amount: number }; balanceAfter: number }) => [l.kind, l.amount.amount, l.balanceAfter])).toEqual([
       ['opening-credit', credit(), credit()],
       ['deposit', 1_000, credit() + 1_000],
@@ -259,7 +258,10 @@ describe('projections', () => {
 });
 
 describe('the wallet API refuses bad input with the API-wide errors, writing nothing', () => {
-  const depositTo = (email: string) => request(h.app).post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`);
+  const depositTo = async (email: string) => {
+    const traveler = await h.asTraveler(email);
+    return () => traveler.post(`/travelers/${encodeURIComponent(email)}/wallet/deposits`);
+  };
 
   it.each([
     [{ amount: { amount: 0, currency: 'EUR' } }, 'amount.amount', 'must be above 0'],
@@ -269,23 +271,24 @@ describe('the wallet API refuses bad input with the API-wide errors, writing not
     [{}, 'amount', expect.any(String)],
   ])('%j -> 400 naming %s', async (body, path, reason) => {
     const { email } = newTraveler();
-    const res = await depositTo(email).send(body).expect(400);
-    expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), fields: [{ path, reason }] } });
+    const res = await (await depositTo(email))().send(body).expect(400);
+    expect(res.body).toEqual({ error: { code: 'invalid_request', message: expect.any(String), fields: [{ path, reason }], requestId: res.headers['x-request-id'] } });
     expect(await h.prisma.eventStream.count({ where: { streamId: walletStreamId(email) } })).toBe(0);
   });
 
   it('not an email -> 400; no wallet yet -> 404; not JSON -> 415', async () => {
-    expect((await request(h.app).get('/travelers/not-an-email/wallet').expect(400)).body.error.fields).toEqual([{ path: 'params.email', reason: 'must be an email address' }]);
-    expect((await request(h.app).get(`/travelers/nobody-${randomUUID()}@example.com/wallet/events`).expect(404)).body.error.code).toBe('wallet_not_found');
+    expect((await (await h.asOperator()).get('/travelers/not-an-email/wallet').expect(400)).body.error.fields).toEqual([{ path: 'params.email', reason: 'must be an email address' }]);
+    expect((await (await h.asOperator()).get(`/travelers/nobody-${randomUUID()}@example.com/wallet/events`).expect(404)).body.error.code).toBe('wallet_not_found');
     const { email } = newTraveler();
-    await depositTo(email).set('content-type', 'text/plain').send('100').expect(415);
+    await (await depositTo(email))().set('content-type', 'text/plain').send('100').expect(415);
     expect(await h.prisma.eventStream.count({ where: { streamId: walletStreamId(email) } })).toBe(0);
   });
 
   it('the same Idempotency-Key deposits once; with another body it is 422, even when the requests race', async () => {
     const { email } = newTraveler();
     const key = `dep-${randomUUID()}`;
-    const send = (amount: number) => depositTo(email).set('Idempotency-Key', key).send({ amount: { amount, currency: 'EUR' } });
+    const deposit = await depositTo(email);
+    const send = (amount: number) => deposit().set('Idempotency-Key', key).send({ amount: { amount, currency: 'EUR' } });
     const answers = await Promise.all([send(700), send(700), send(700)]);
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
     expect(answers.filter((a) => a.headers['idempotent-replayed'] === 'true')).toHaveLength(2);

@@ -4,6 +4,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { systemClock } from '../../src/lib/clock.ts';
 import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
+import { createEphemeralIssuer } from '../../src/auth/ephemeral-issuer.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { ephemeralDataProtection } from '../../src/data-protection/data-protection.ts';
@@ -63,6 +64,7 @@ export async function startSandbox(
   });
   const offers = createOfferService(db.prisma);
   const wallets = createWalletService({ prisma: db.prisma, settings: defaultWalletSettings });
+  const issuer = await createEphemeralIssuer();
   const app = createApp({
     bookings,
     offers,
@@ -70,10 +72,13 @@ export async function startSandbox(
     wallets,
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    auth: issuer.verifier,
     log,
   });
 
   return {
+    /** Mints tokens the sandbox's API accepts. */
+    mintToken: issuer.mint,
     prisma: db.prisma,
     protection,
     databaseUrl,

@@ -1,4 +1,7 @@
-import express, { type Request, type Response } from 'express';
+import cors from 'cors';
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Store } from 'express-rate-limit';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
@@ -8,6 +11,11 @@ import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { checkDependencies } from '../metrics/dependency-checks.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
+import { authenticate, type Guard, principalOf, requireRole } from '../auth/http.ts';
+import { mayRead, sameEmail } from '../auth/principal.ts';
+import type { TokenVerifier } from '../auth/verify-token.ts';
+import { writeRateLimit } from './rate-limit.ts';
+import { requestIds } from './request-id.ts';
 import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -38,6 +46,18 @@ export interface AppDependencies {
   metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
+  /** Checks the bearer tokens (see src/auth/). */
+  auth: TokenVerifier;
+  /** Writes per caller per window (0: none), counted in `store` when several API processes share it. */
+  writeLimit?: { limit: number; windowSeconds: number; store?: Store };
+  /** Origins a browser may call the API from; none (the default) sends no CORS headers. */
+  corsOrigins?: string[];
+  /** `operator`: GET /metrics needs an operator token; `open` (default): probes and scrapers read it freely. */
+  metricsAccess?: 'open' | 'operator';
+  /** Express's `trust proxy`, so the address a limit counts is the client's, not the proxy's. */
+  trustProxy?: boolean | number | string;
+  /** Access logging (one line per request, with its request id); none by default. */
+  accessLog?: RequestHandler;
   /** Serve the Temporal codec endpoint (POST /codec/decode, /codec/encode) for the Web UI. */
   codec?: CodecEndpointOptions;
   log?: (line: string) => void;
@@ -52,11 +72,32 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-export function createApp({ bookings, offers, trips, wallets, metrics, readiness, codec, log = console.error }: AppDependencies) {
+const anyone = requireRole('traveler', 'operator');
+
+export function createApp(deps: AppDependencies) {
+  const { bookings, offers, trips, wallets, metrics, readiness, codec, log = console.error } = deps;
   const app = express();
   app.disable('x-powered-by');
-  // Before the API's own body parser: payloads from histories may be larger than its limit.
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(requestIds());
+  if (deps.accessLog) app.use(deps.accessLog);
+  app.use(helmet());
+  if (deps.corsOrigins?.length) {
+    app.use(
+      cors({
+        origin: deps.corsOrigins,
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposedHeaders: ['Location', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed', 'X-Request-Id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  // Before the API's own body parser: payloads from histories may be larger than its limit. It checks its callers
+  // itself, and its POSTs are reads: the write limit below does not count them.
   if (codec) app.use(codecRouter(codec));
+  // Who is calling comes before the limiter (it counts per token subject) and before any body is read.
+  app.use(authenticate(deps.auth));
+  app.use(writeRateLimit({ limit: 0, windowSeconds: 60, ...deps.writeLimit, log }));
   app.use(express.json({ limit: '16kb', verify: requireUtf8 }));
   // Every path parameter is text under the input policy before any route looks it up (NUL reaches PostgreSQL otherwise).
   for (const name of ['id', 'email']) {
@@ -65,6 +106,26 @@ export function createApp({ bookings, offers, trips, wallets, metrics, readiness
       next();
     });
   }
+
+  /** A traveler sees only their own bookings; anyone else's answers as if it did not exist. */
+  const ownBooking: Guard = async (req, res, next) => {
+    const principal = principalOf(res);
+    if (principal.role === 'traveler') {
+      const owner = await bookings.travelerOf(req.params.id!);
+      if (owner === undefined || !sameEmail(owner, principal.email)) throw new HttpError(404, 'booking_not_found', 'No such booking');
+    }
+    next();
+  };
+
+  // Everything under /travelers/:email (trips, and what else a traveler owns): the traveler, or an operator reading.
+  app.use('/travelers/:email', anyone, (req, res, next) => {
+    const principal = principalOf(res);
+    if (principal.role === 'operator' && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(403, 'forbidden', 'Operators read travelers; only the traveler changes what is theirs');
+    }
+    if (!mayRead(principal, String(req.params.email))) throw new HttpError(403, 'forbidden', "A traveler sees only their own; this is another traveler's");
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     reply(res, 200, healthSchema, { status: 'ok' });
@@ -75,39 +136,45 @@ export function createApp({ bookings, offers, trips, wallets, metrics, readiness
     reply(res, ready ? 200 : 503, readinessSchema, { ready, checks: { database: checks.database ?? 'unchecked', temporal: checks.temporal ?? 'unchecked' } });
   });
 
-  app.post('/offers', async (req, res) => {
+  app.post('/offers', requireRole('operator'), async (req, res) => {
     requireJson(req);
     const offer = await offers.create(parseOrReject(newOfferSchema, req.body));
     res.location(`/offers/${offer.id}`);
     reply(res, 201, offerViewSchema, offer);
   });
 
-  app.get('/offers', async (_req, res) => {
+  app.get('/offers', anyone, async (_req, res) => {
     reply(res, 200, offerListSchema, { offers: await offers.list() });
   });
 
-  app.get('/offers/:id', async (req, res) => {
+  app.get('/offers/:id', anyone, async (req, res) => {
     const offer = await offers.find(req.params.id);
-    if (!offer) throw new HttpError(404, 'offer_not_found', `No offer ${req.params.id}`);
+    if (!offer) throw new HttpError(404, 'offer_not_found', 'No such offer');
     reply(res, 200, offerViewSchema, offer);
   });
 
-  app.post('/bookings', async (req, res) => {
+  app.post('/bookings', requireRole('traveler'), async (req, res) => {
     requireJson(req);
     const key = req.get('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : parseOrReject(idempotencyKeySchema, key, 'headers.Idempotency-Key');
     const request = parseOrReject(bookingRequestSchema, req.body);
+    const principal = principalOf(res);
+    if (principal.role === 'traveler' && !sameEmail(request.traveler.email, principal.email)) {
+      throw new HttpError(403, 'forbidden', 'A traveler books only as themselves', [
+        { path: 'traveler.email', reason: 'must be the email of the signed-in traveler' },
+      ]);
+    }
     const { booking, replayed } = await bookings.createBooking(request, idempotencyKey);
     res.location(`/bookings/${booking.id}`);
     if (replayed) res.set('Idempotent-Replayed', 'true');
     reply(res, 202, bookingAcceptedSchema, { bookingId: booking.id, status: booking.status as 'PENDING' });
   });
 
-  app.get('/bookings/:id', async (req, res) => {
+  app.get('/bookings/:id', anyone, ownBooking, async (req, res) => {
     reply(res, 200, bookingViewSchema, await bookings.getBooking(req.params.id));
   });
 
-  app.post('/bookings/:id/cancel', async (req, res) => {
+  app.post('/bookings/:id/cancel', requireRole('traveler'), ownBooking, async (req, res) => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (hasBody) requireJson(req);
     const { reason } = parseOrReject(cancelRequestSchema, req.body ?? {});
@@ -115,7 +182,7 @@ export function createApp({ bookings, offers, trips, wallets, metrics, readiness
     reply(res, 202, cancelAcceptedSchema, { bookingId: req.params.id, status: state.status });
   });
 
-  app.get('/bookings/:id/events', async (req, res) => {
+  app.get('/bookings/:id/events', anyone, ownBooking, async (req, res) => {
     const events = await bookings.listEvents(req.params.id);
     reply(res, 200, bookingEventsSchema, {
       bookingId: req.params.id,
@@ -150,7 +217,8 @@ export function createApp({ bookings, offers, trips, wallets, metrics, readiness
 
   app.use(walletRouter(wallets));
 
-  app.get('/metrics', async (_req, res) => {
+  const metricsGuard: Guard = deps.metricsAccess === 'operator' ? requireRole('operator') : (_req, _res, next) => next();
+  app.get('/metrics', metricsGuard, async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());
   });
 

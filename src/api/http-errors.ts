@@ -9,6 +9,7 @@ export const errorBodySchema = z.object({
     code: z.string(),
     message: z.string(),
     fields: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+    requestId: z.string().optional().describe("this request's X-Request-Id, to quote when reporting a problem"),
   }),
 });
 
@@ -18,6 +19,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields?: FieldProblem[],
+    /** Response headers the error needs, e.g. WWW-Authenticate on a 401. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -58,29 +61,42 @@ const statusOf: Record<BookingErrorCode, number> = {
   idempotency_key_reused: 422,
   nothing_to_cancel: 409,
   saga_unavailable: 503,
+  too_many_running_sagas: 429,
 };
 
+
 export function sendError(res: Response, status: number, code: string, message: string, fields?: FieldProblem[]) {
-  res.status(status).json({ error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}) } });
+  const requestId = res.locals.requestId as string | undefined;
+  res.status(status).json({ error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}), ...(requestId ? { requestId } : {}) } });
 }
 
 /** Long enough for a database restart or failover to pass, short enough that a client is not kept waiting for nothing. */
 export const databaseRetryAfterSeconds = 2;
 
+/** When a refused request is worth trying again: a running saga settles within seconds. */
+const retryAfterOf: Partial<Record<BookingErrorCode, string>> = { too_many_running_sagas: '5', saga_unavailable: String(databaseRetryAfterSeconds) };
+
 function firstLine(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n').find((line) => line.trim() !== '') ?? 'no message';
 }
 
-export const notFoundHandler: RequestHandler = (req, res) => {
-  sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`);
+// The path is not echoed back: an error body repeats nothing the caller sent.
+export const notFoundHandler: RequestHandler = (_req, res) => {
+  sendError(res, 404, 'not_found', 'No such route; see /openapi.json');
 };
 
 /** The last middleware: known errors become their status; anything else is a 500 with no internals in the body. */
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.fields);
-    if (error instanceof BookingError && error.code === 'saga_unavailable') res.set('Retry-After', String(databaseRetryAfterSeconds));
-    if (error instanceof BookingError) return sendError(res, statusOf[error.code], error.code, error.message, error.fields);
+    if (error instanceof HttpError) {
+      if (error.headers) res.set(error.headers);
+      return sendError(res, error.status, error.code, error.message, error.fields);
+    }
+    if (error instanceof BookingError) {
+      const retryAfter = retryAfterOf[error.code];
+      if (retryAfter) res.set('Retry-After', retryAfter);
+      return sendError(res, statusOf[error.code], error.code, error.message, error.fields);
+    }
     // The router could not percent-decode a path parameter (`%ff`, a lone `%`): bad input, not our failure.
     if (error instanceof URIError) {
       return sendError(res, 400, 'invalid_request', 'The request is not valid; see fields', [

@@ -59,6 +59,34 @@ function errors(cases: Record<number, string>) {
   );
 }
 
+/** Who may call a route, as the document says it; the app enforces it (src/api/app.ts) and the access test checks both. */
+type Access = 'operator' | 'traveler' | 'signed-in' | 'own-booking' | 'own-booking-traveler' | 'own-traveler' | 'own-traveler-only';
+
+const whoMay: Record<Access, string> = {
+  operator: 'Operators only.',
+  traveler: 'Travelers only, as themselves.',
+  'signed-in': 'Any signed-in traveler or operator.',
+  'own-booking': "The booking's traveler, or an operator. Another traveler's booking answers 404, as if it did not exist.",
+  'own-booking-traveler': "The booking's traveler only. Another traveler's booking answers 404, as if it did not exist.",
+  'own-traveler': 'That traveler, or an operator.',
+  'own-traveler-only': "That traveler only: operators read a traveler's wallet but do not change it.",
+};
+
+const authErrors = {
+  401: '`unauthenticated` (no token) or `invalid_token` (bad signature, expired, wrong issuer or audience); see WWW-Authenticate',
+  403: '`forbidden`: the token is valid but its role may not do this',
+};
+
+/** The security requirement, the sentence on who may call, and the 401/403 answers of a protected route. */
+function secured(access: Access, description?: string) {
+  return {
+    security: [{ bearerAuth: [] }],
+    description: [description, `**Who:** ${whoMay[access]}`].filter(Boolean).join('\n\n'),
+  };
+}
+
+const rateLimited = { 429: '`rate_limited`: too many writes from this caller; see Retry-After' };
+
 const badBody = {
   400: '`invalid_request` (every offending field in `fields`, with its reason), `malformed_json`, or `invalid_encoding` (not UTF-8)',
   413: '`body_too_large`: over 16 KiB',
@@ -104,17 +132,19 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'createOffer',
           tags: ['Offers'],
           summary: 'Create an offer',
+          ...secured('operator'),
           requestBody: { required: true, content: json('NewOffer') },
           responses: {
             201: { description: 'the offer, with all its units available', headers: location, content: json('Offer') },
-            ...errors(badBody),
+            ...errors({ ...badBody, ...authErrors, ...rateLimited }),
           },
         },
         get: {
           operationId: 'listOffers',
           tags: ['Offers'],
           summary: 'List offers',
-          responses: { 200: { description: 'the offers, oldest first (at most 500)', content: json('OfferList') }, ...errors({}) },
+          ...secured('signed-in'),
+          responses: { 200: { description: 'the offers, oldest first (at most 500)', content: json('OfferList') }, ...errors(authErrors) },
         },
       },
       '/offers/{id}': {
@@ -122,10 +152,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getOffer',
           tags: ['Offers'],
           summary: 'Read an offer',
+          ...secured('signed-in'),
           parameters: [idParameter('the offer id (a UUID)')],
           responses: {
             200: { description: 'the offer and what is left of it', content: json('Offer') },
-            ...errors({ ...badPath, 404: '`offer_not_found`' }),
+            ...errors({ ...authErrors, ...badPath, 404: '`offer_not_found`' }),
           },
         },
       },
@@ -134,9 +165,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'createBooking',
           tags: ['Bookings'],
           summary: 'Book a trip',
-          description:
+          ...secured(
+            'traveler',
             'Accepts the booking and starts its saga. Offers that do not exist, or are of the wrong kind, are refused ' +
-            'up front (422); sold-out offers are found by the saga, which then compensates.',
+              "up front (422); sold-out offers are found by the saga, which then compensates. `traveler.email` must be the token's email (else 403).",
+          ),
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -159,7 +192,12 @@ export function buildOpenApiDocument(version = appVersion) {
               },
               content: json('BookingAccepted'),
             },
-            ...errors({ ...badBody, 422: '`offer_not_bookable` (with the offending `fields`) or `idempotency_key_reused`' }),
+            ...errors({
+              ...badBody,
+              ...authErrors,
+              422: '`offer_not_bookable` (with the offending `fields`) or `idempotency_key_reused`',
+              429: '`rate_limited` (too many writes from this caller) or `too_many_running_sagas` (this traveler has too many bookings in progress); see Retry-After',
+            }),
           },
         },
       },
@@ -168,11 +206,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getBooking',
           tags: ['Bookings'],
           summary: 'Read a booking',
-          description: 'What a consumer of `booking.status-changed` calls back for the details.',
+          ...secured('own-booking', 'What a consumer of `booking.status-changed` calls back for the details.'),
           parameters: [idParameter('the booking id (`bk_…`), also its saga workflow id')],
           responses: {
             200: { description: 'the booking, each reservation, and the live saga state while it can be asked', content: json('Booking') },
-            ...errors({ ...badPath, 404: '`booking_not_found`' }),
+            ...errors({ ...authErrors, ...badPath, 404: '`booking_not_found`' }),
           },
         },
       },
@@ -181,13 +219,15 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'cancelBooking',
           tags: ['Bookings'],
           summary: 'Cancel a booking',
-          description: 'Works while the saga runs and after confirmation, within the cancellation window. The body is optional.',
+          ...secured('own-booking-traveler', 'Works while the saga runs and after confirmation, within the cancellation window. The body is optional.'),
           parameters: [idParameter('the booking id')],
           requestBody: { required: false, content: json('CancelRequest') },
           responses: {
             202: { description: 'the saga accepted the cancellation and is undoing the trip', content: json('CancelAccepted') },
             ...errors({
               ...badBody,
+              ...authErrors,
+              ...rateLimited,
               404: '`booking_not_found`',
               409: '`nothing_to_cancel`: already undone, or the cancellation window has closed',
               503: '`saga_unavailable`: the saga cannot be reached right now; try again',
@@ -200,9 +240,9 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'listBookingEvents',
           tags: ['Bookings'],
           summary: "List a booking's outbox events",
-          description: 'In commit order, each with the schema version its data was written in (see /asyncapi.json).',
+          ...secured('own-booking', 'In commit order, each with the schema version its data was written in (see /asyncapi.json).'),
           parameters: [idParameter('the booking id')],
-          responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ ...badPath, 404: '`booking_not_found`' }) },
+          responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ ...authErrors, ...badPath, 404: '`booking_not_found`' }) },
         },
       },
       '/travelers/{email}/trips': {
@@ -210,9 +250,9 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'listTravelerTrips',
           tags: ['Read model'],
           summary: "A traveler's trips, from the CQRS read model",
-          description: 'Built only from events by the trip-summaries consumer, so it trails the bookings by the event pipeline\'s lag.',
+          ...secured('own-traveler', "Built only from events by the trip-summaries consumer, so it trails the bookings by the event pipeline's lag."),
           parameters: [{ name: 'email', in: 'path', required: true, description: "the traveler's email", schema: { type: 'string', format: 'email' } }],
-          responses: { 200: { description: 'the trips, newest first', content: json('TravelerTrips') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+          responses: { 200: { description: 'the trips, newest first', content: json('TravelerTrips') }, ...errors({ ...authErrors, 400: '`invalid_request`: not an email' }) },
         },
       },
       '/travelers/{email}/wallet/deposits': {
@@ -220,9 +260,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'depositIntoWallet',
           tags: ['Wallet'],
           summary: "Pay money into a traveler's wallet",
-          description:
+          ...secured(
+            'own-traveler-only',
             'Appends `wallet.deposited` to the wallet\'s stream (a new traveler\'s wallet opens first, with its opening credit). ' +
             'Amounts are minor units of EUR.',
+          ),
           parameters: [
             emailParameter,
             {
@@ -243,7 +285,7 @@ export function buildOpenApiDocument(version = appVersion) {
               },
               content: json('Wallet'),
             },
-            ...errors({ ...badBody, 422: '`idempotency_key_reused`, or `deposit_refused` (the wallet would hold more than 10 000 000.00)' }),
+            ...errors({ ...authErrors, ...badBody, ...rateLimited, 422: '`idempotency_key_reused`, or `deposit_refused` (the wallet would hold more than 10 000 000.00)' }),
           },
         },
       },
@@ -252,11 +294,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getWallet',
           tags: ['Wallet'],
           summary: "A traveler's wallet: balance, version, open charges",
-          description: 'Computed when asked from the latest snapshot and the events after it; no column holds the balance.',
+          ...secured('own-traveler', 'Computed when asked from the latest snapshot and the events after it; no column holds the balance.'),
           parameters: [emailParameter],
           responses: {
             200: { description: 'the wallet', content: json('Wallet') },
-            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`: no deposit or booking yet' }),
+            ...errors({ ...authErrors, 400: '`invalid_request`: not an email', 404: '`wallet_not_found`: no deposit or booking yet' }),
           },
         },
       },
@@ -265,11 +307,11 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'listWalletEvents',
           tags: ['Wallet'],
           summary: "The wallet's stream, in order",
-          description: 'Every event with its stream and global positions and the version it was written in (data upcast to the newest).',
+          ...secured('own-traveler', 'Every event with its stream and global positions and the version it was written in (data upcast to the newest).'),
           parameters: [emailParameter],
           responses: {
             200: { description: 'the events', content: json('WalletEvents') },
-            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
+            ...errors({ ...authErrors, 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
           },
         },
       },
@@ -278,9 +320,9 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'getWalletStatement',
           tags: ['Read model'],
           summary: "A traveler's wallet statement, from the read model",
-          description: "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag.",
+          ...secured('own-traveler', "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag."),
           parameters: [emailParameter],
-          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ ...authErrors, 400: '`invalid_request`: not an email' }) },
         },
       },
       ...Object.fromEntries(
@@ -336,8 +378,14 @@ export function buildOpenApiDocument(version = appVersion) {
           operationId: 'metrics',
           tags: ['Operations'],
           summary: 'Event pipeline metrics',
-          description: 'Outbox backlog, relay and consumer lag and counts, in Prometheus text format.',
-          responses: { 200: { description: 'Prometheus exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          description:
+            'Outbox backlog, relay and consumer lag and counts, in Prometheus text format.\n\n**Who:** anyone, for scrapers ' +
+            'and probes; with `METRICS_ACCESS=operator`, operators only.',
+          security: [{}, { bearerAuth: [] }],
+          responses: {
+            200: { description: 'Prometheus exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errors({ ...authErrors }),
+          },
         },
       },
       '/healthz': {
@@ -384,6 +432,18 @@ export function buildOpenApiDocument(version = appVersion) {
         },
       },
     },
-    components: { schemas: componentSchemas() },
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT from the identity provider (or, with `npm start`, one it prints or `npm run token` mints). The `role` ' +
+            'claim is `traveler` (with the traveler\'s `email`) or `operator`.',
+        },
+      },
+    },
   };
 }

@@ -17,6 +17,7 @@ import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';
+import { takeSagaPlace } from './saga-cap.ts';
 import { type OfferNames, sagaInputFor, sagaPresentation } from './saga-input.ts';
 
 export interface BookingServiceDependencies {
@@ -30,6 +31,8 @@ export interface BookingServiceDependencies {
   /** Passed to every new saga; see BookTripInput.cancellationWindow. */
   cancellationWindow?: string;
   log?: (line: string) => void;
+  /** At most this many sagas of one traveler running at once (0 or absent: no cap); see saga-cap.ts. */
+  runningSagasPerTraveler?: number;
 }
 
 type StoredBooking = { id: string; request: unknown; status: string };
@@ -89,6 +92,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
       let booking;
       try {
         booking = await prisma.$transaction(async (tx) => {
+          await takeSagaPlace(tx, request.traveler.email, deps.runningSagasPerTraveler ?? 0);
           const created = await tx.booking.create({
             data: {
               id: bookingId,
@@ -118,18 +122,23 @@ export function createBookingService(deps: BookingServiceDependencies) {
       return { booking, replayed: false };
     },
 
+    /** The email of the booking's traveler, or undefined if there is no such booking (for access checks). */
+    async travelerOf(bookingId: string): Promise<string | undefined> {
+      return (await prisma.booking.findUnique({ where: { id: bookingId }, select: { travelerEmail: true } }))?.travelerEmail;
+    },
+
     async getBooking(bookingId: string): Promise<BookingView> {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } });
-      if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      if (!booking) throw new BookingError('booking_not_found', 'No such booking');
       const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
       return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail));
     },
 
     async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId } });
-      if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      if (!booking) throw new BookingError('booking_not_found', 'No such booking');
       if (booking.status === 'COMPENSATED' || booking.status === 'CANCELLED') {
-        throw new BookingError('nothing_to_cancel', `Booking ${bookingId} is already ${booking.status}`);
+        throw new BookingError('nothing_to_cancel', `The booking is already ${booking.status}`);
       }
       if (!booking.workflowStartedAt && !(await startSaga(booking))) {
         throw new BookingError('saga_unavailable', 'The booking saga cannot be reached right now; try again');
@@ -143,15 +152,16 @@ export function createBookingService(deps: BookingServiceDependencies) {
           throw new BookingError('nothing_to_cancel', error.cause.message);
         }
         if (error instanceof WorkflowNotFoundError || isClosedWorkflowError(error)) {
-          throw new BookingError('nothing_to_cancel', `Booking ${bookingId} can no longer be cancelled: its cancellation window has closed`);
+          throw new BookingError('nothing_to_cancel', 'The booking can no longer be cancelled: its cancellation window has closed');
         }
-        throw new BookingError('saga_unavailable', `The booking saga did not answer: ${(error as Error).message}`);
+        log(`booking ${bookingId}: the saga did not take the cancellation: ${(error as Error).message}`);
+        throw new BookingError('saga_unavailable', 'The booking saga did not answer; try again');
       }
     },
 
     async listEvents(bookingId: string) {
       const exists = await prisma.booking.count({ where: { id: bookingId } });
-      if (!exists) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
+      if (!exists) throw new BookingError('booking_not_found', 'No such booking');
       return prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
     },
 

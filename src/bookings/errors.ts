@@ -4,7 +4,8 @@ export type BookingErrorCode =
   | 'offer_not_bookable'
   | 'idempotency_key_reused'
   | 'nothing_to_cancel'
-  | 'saga_unavailable';
+  | 'saga_unavailable'
+  | 'too_many_running_sagas';
 
 export interface FieldProblem {
   path: string;

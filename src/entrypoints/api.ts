@@ -7,10 +7,13 @@ import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { probeOutboxBacklog } from '../relay/pending-events.ts';
 import { createServices } from '../services.ts';
 import { connectClient } from '../temporal/connection.ts';
+import { openApiWiring } from '../api/api-wiring.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 
 /** `npm run api`: the HTTP API alone, for deployments with a real PostgreSQL and Temporal cluster. */
-const log = (line: string) => console.log(`[api] ${line}`);
 const config = loadConfig();
+const logger = createLogger({ component: 'api', level: config.logLevel });
+const log = lineLog(logger);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL server (npm start embeds one)');
 
 const protection = await loadDataProtection({ dataDir: config.dataDir });
@@ -19,8 +22,9 @@ const temporal = await connectClient(config.temporalAddress, protection.dataConv
 const metrics = createPipelineMetrics();
 // The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
 probeOutboxBacklog(metrics, db.prisma);
-const { app } = createServices(config, db, temporal, protection, log, metrics);
-const server = await serve(app, config.port);
+const wiring = await openApiWiring(config, logger, log);
+const { app } = createServices(config, db, temporal, protection, log, metrics, wiring);
+const server = await serve(app, config.port, undefined, config.http);
 log(`listening on http://localhost:${server.port}`);
 
-onStopSignal(log, 'finishing in-flight requests', () => closeAndExit(log, [server.close, () => temporal.connection.close(), db.close]));
+onStopSignal(log, 'finishing in-flight requests', () => closeAndExit(log, [server.close, wiring.close, () => temporal.connection.close(), db.close]));

@@ -1,8 +1,11 @@
 import path from 'node:path';
+import { openApiWiring } from '../api/api-wiring.ts';
 import { serve } from '../api/serve.ts';
+import { embeddedIssuer } from '../auth/embedded-issuer.ts';
 import { loadConfig } from '../config.ts';
 import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { startEventPipeline } from '../pipeline/event-pipeline.ts';
@@ -10,6 +13,7 @@ import { createServices } from '../services.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from '../temporal/dev-server.ts';
+import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
@@ -21,9 +25,15 @@ import { runSagaStarter } from '../worker/saga-starter.ts';
  * without NATS_URL it runs a nats-server with JetStream (store in .data/nats/), so a restart picks up the sagas that
  * were running and the events not yet applied. The outbox relay and the consumers run here too.
  */
-const log = (line: string) => console.log(`[tripsaga] ${line}`);
+/** The traveler whose token `npm start` prints, as in the README's walk-through. */
+const demoTraveler = 'ada@example.com';
 const config = loadConfig();
+const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
+const log = lineLog(logger);
+logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
 
+// Without an identity provider, this process signs its own tokens with a key under the data directory.
+const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });
 // Keys from the environment, else generated once under the data directory (docs/security.md).
 const protection = await loadDataProtection({ dataDir: config.dataDir, createIfMissing: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
@@ -53,9 +63,10 @@ const { connection, namespace } = await connectWorkerConnection(temporalAddress)
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter });
 const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
+const wiring = await openApiWiring(config, logger, log);
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics);
-const server = await serve(app, config.port);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics, wiring);
+const server = await serve(app, config.port, undefined, config.http);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
   db,
@@ -66,12 +77,18 @@ const pipeline = startEventPipeline({
   relay: true,
   consumers: true,
   apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
+  apiToken: config.apiToken ? () => config.apiToken! : issuer?.serviceToken,
   log,
 });
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
+if (issuer) {
+  log(`operator token (offers, and reading everything): ${await issuer.mint({ role: 'operator' })}`);
+  log(`traveler token for ${demoTraveler} (books and reads only their own): ${await issuer.mint({ role: 'traveler', email: demoTraveler })}`);
+  log(`more: npm run token -- --traveler EMAIL | --operator  (signed with ${issuer.keyPath})`);
+}
 log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
 if (protection.codecOperatorToken) {
@@ -92,6 +109,7 @@ try {
     () => server.close().catch(() => {}),
     () => starter,
     pipeline.stop,
+    wiring.close,
     () => temporal.connection.close(),
     () => connection.close(),
     devServer?.stop,

@@ -1,18 +1,22 @@
 import { loadConfig, requireSetting } from '../config.ts';
 import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { installWorkerMetrics } from '../metrics/worker-metrics.ts';
 import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
+import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
 
 /** `npm run worker`: the saga worker alone, for deployments with a real PostgreSQL and Temporal cluster. */
-const log = (line: string) => console.log(`[worker] ${line}`);
 const config = loadConfig();
+const logger = createLogger({ component: 'worker', level: config.logLevel });
+const log = lineLog(logger);
+logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
 
 const workerMetrics = config.metricsPort === undefined ? undefined : await installWorkerMetrics();

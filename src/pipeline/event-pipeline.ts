@@ -15,14 +15,21 @@ import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { natsTopology, openJetStreamTransport } from '../transport/jetstream/index.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.ts';
 
+interface DefaultConsumerOptions {
+  apiBaseUrl?: string;
+  /** The bearer token status-updates calls the API with. */
+  apiToken?: () => string | Promise<string>;
+  log?: (line: string) => void;
+}
+
 /**
  * The consumers a process runs unless told otherwise: the read models (trip summaries, wallet statements) and the
  * notifier (event-carried state), and
  * status-updates (event notification: it calls the API back, so it runs only when the API's URL is known).
  */
-export function defaultConsumers({ apiBaseUrl, log = () => {} }: { apiBaseUrl?: string; log?: (line: string) => void } = {}): EventConsumer[] {
+export function defaultConsumers({ apiBaseUrl, apiToken, log = () => {} }: DefaultConsumerOptions = {}): EventConsumer[] {
   const consumers = [tripSummariesConsumer, notifierConsumer, walletStatementsConsumer];
-  if (apiBaseUrl) consumers.push(statusUpdatesConsumer(createBookingApiClient({ baseUrl: apiBaseUrl })));
+  if (apiBaseUrl) consumers.push(statusUpdatesConsumer(createBookingApiClient({ baseUrl: apiBaseUrl, token: apiToken })));
   else log('consumer status-updates: not started, API_BASE_URL is not set (it calls GET /bookings/:id back for booking.status-changed)');
   return consumers;
 }
@@ -39,6 +46,7 @@ export interface EventPipelineOptions {
   consumers: boolean | EventConsumer[];
   /** Where the API answers (e.g. http://127.0.0.1:3000), for the default consumers that call it back. */
   apiBaseUrl?: string;
+  apiToken?: () => string | Promise<string>;
   log?: (line: string) => void;
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
@@ -55,7 +63,7 @@ export interface EventPipelineOptions {
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, metrics, log = () => {} } = options;
   const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
-  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
+  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
   const { signal } = stopping;
   // Every lane of every consumer may wait on it at once (a retry's backoff): that is many listeners, not a leak.

@@ -1,5 +1,7 @@
-import { defaultNatsUrl, loadConfig, requireSetting } from '../config.ts';
+import { embeddedIssuer } from '../auth/embedded-issuer.ts';
+import { type AppConfig, defaultNatsUrl, loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
@@ -11,8 +13,8 @@ import { startEventPipeline } from './event-pipeline.ts';
  * consumers`): configuration, database, metrics, health and readiness endpoint (METRICS_PORT), and a graceful stop on SIGINT/SIGTERM.
  */
 export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; needsDatabaseFor: string; finishing: string }) {
-  const log = (line: string) => console.log(`[${part.name}] ${line}`);
   const config = loadConfig();
+  const log = lineLog(createLogger({ component: part.name, level: config.logLevel }));
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', `${part.needsDatabaseFor} (npm start embeds one)`);
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
 
@@ -21,6 +23,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const pruneEvery = process.env.PRUNE_EVERY ? pruneAfterMs(process.env.PRUNE_EVERY) : undefined;
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
   const metrics = createPipelineMetrics();
+  const apiToken = part.name === 'consumers' ? await callbackToken(config, log) : undefined;
   const pipeline = startEventPipeline({
     db,
     natsUrl,
@@ -30,6 +33,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     relay: part.name === 'relay',
     consumers: part.name === 'consumers',
     apiBaseUrl: config.apiBaseUrl,
+    apiToken,
     log,
     prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery },
   });
@@ -37,4 +41,12 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
 
   onStopSignal(log, part.finishing, () => closeAndExit(log, [pipeline.stop, metricsServer?.close, db.close]));
+}
+
+/** status-updates calls the API with API_TOKEN, or with a token signed by the embedded key when this machine has it. */
+async function callbackToken(config: AppConfig, log: (line: string) => void) {
+  if (config.apiToken) return () => config.apiToken!;
+  const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: false });
+  if (config.apiBaseUrl && !issuer) log('API_TOKEN is not set: status-updates will be refused by an API that checks tokens');
+  return issuer?.serviceToken;
 }

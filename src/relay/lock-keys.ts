@@ -7,4 +7,6 @@ export const lockClass = {
   relayMember: 7_400_001,
   /** One per outbox partition (id: the partition): whoever holds it publishes that partition's events. */
   relayPartition: 7_400_002,
+  /** Held by a booking's transaction while it counts its traveler's running sagas (id: a hash of the email). */
+  travelerSagas: 7_400_004,
 } as const;

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import request from 'supertest';
 import { inject } from 'vitest';
 import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
-import { createApp } from '../../src/api/app.ts';
-import { operatorSecretAuthorizer } from '../../src/api/codec-endpoint.ts';
+import { type AppDependencies, createApp } from '../../src/api/app.ts';
+import { operatorTokenAuthorizer } from '../../src/api/codec-authorizer.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
@@ -19,6 +20,7 @@ import { connectClient, connectWorkerConnection } from '../../src/temporal/conne
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
+import { createTestTokens } from './tokens.ts';
 
 export interface HarnessOptions {
   /** Start a worker in this process (default). Off for tests that run their worker in a child process. */
@@ -33,6 +35,10 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** The worker's workflow code (default: the bundle of workflows/ built once for the run). */
   workflowBundlePath?: string;
+  /** API settings beyond the defaults (limits, CORS...). */
+  app?: Partial<Pick<AppDependencies, 'writeLimit' | 'corsOrigins' | 'metricsAccess' | 'trustProxy' | 'accessLog'>>;
+  /** Cap on running sagas per traveler (default: none). */
+  runningSagasPerTraveler?: number;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -53,22 +59,27 @@ export async function startHarness(options: HarnessOptions = {}) {
     clock: systemClock,
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
+    runningSagasPerTraveler: options.runningSagasPerTraveler,
     travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
   const walletSettings = options.wallet ?? defaultWalletSettings;
   const wallets = createWalletService({ prisma: db.prisma, settings: walletSettings });
-  const app = createApp({
+  const tokens = await createTestTokens();
+  const appDependencies: AppDependencies = {
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
     wallets,
     metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
-    codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken!), allowedOrigins: [new URL(temporalUiUrl).origin] },
+    auth: tokens.verifier,
+    ...options.app,
+    codec: { codec: protection.codec, authorize: operatorTokenAuthorizer(tokens.verifier, protection.codecOperatorToken), allowedOrigins: [new URL(temporalUiUrl).origin] },
     log: () => {},
-  });
+  };
+  const app = createApp(appDependencies);
 
   let stopWorker = async () => {};
   if (options.worker !== false) {
@@ -102,12 +113,32 @@ export async function startHarness(options: HarnessOptions = {}) {
     wallets,
     walletSettings,
     app,
+    tokens,
+    /** Another app over the same services, with other settings (limits, CORS, metrics access...). */
+    appWith: (overrides: Partial<AppDependencies>) => createApp({ ...appDependencies, ...overrides }),
     temporal,
     protection,
     taskQueue,
     databaseUrl,
     temporalAddress,
     temporalUiUrl,
+
+    /** A supertest agent that calls the app as an operator. */
+    async asOperator() {
+      return request.agent(app).set('Authorization', `Bearer ${await tokens.operator()}`);
+    },
+
+    /** A supertest agent that calls the app as this traveler. */
+    async asTraveler(email: string) {
+      return request.agent(app).set('Authorization', `Bearer ${await tokens.traveler(email)}`);
+    },
+
+    /** A supertest agent that calls the app as the traveler who made this booking. */
+    async asOwnerOf(bookingId: string) {
+      const email = await bookings.travelerOf(bookingId);
+      if (!email) throw new Error(`no booking ${bookingId}`);
+      return this.asTraveler(email);
+    },
 
     async offer(kind: 'flight' | 'hotel' | 'car', capacity: number, name = `${kind} ${randomUUID().slice(0, 8)}`, amount = 10_000) {
       return offers.create({ kind, name, capacity, price: { amount, currency: 'EUR' } });

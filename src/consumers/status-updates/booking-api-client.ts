@@ -18,6 +18,8 @@ export interface BookingApiClientOptions {
   baseUrl: string;
   /** Above the API's own 2 s deadline for asking a live saga its state (GET /bookings/:id waits that long for it). */
   timeoutMs?: number;
+  /** The bearer token to call with (an operator's: the API shows any booking only to an operator). */
+  token?: () => string | Promise<string>;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -25,7 +27,7 @@ export interface BookingApiClientOptions {
  * What an event-notification consumer uses to call the API back: GET /bookings/:id, its answer validated with the
  * same schema the API validates its responses with (unknown fields are ignored, as in events).
  */
-export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = globalThis.fetch }: BookingApiClientOptions) {
+export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, token, fetch = globalThis.fetch }: BookingApiClientOptions) {
   const bases = baseUrl.split(',').map((url) => url.trim().replace(/\/$/, '')).filter(Boolean);
   let preferred = 0;
   /** The first API that answers, starting with the one that answered last time. */
@@ -34,7 +36,8 @@ export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = glo
     for (let i = 0; i < bases.length; i += 1) {
       const index = (preferred + i) % bases.length;
       try {
-        const response = await fetch(`${bases[index]}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+        const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${await token()}` } : {}) };
+        const response = await fetch(`${bases[index]}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
         preferred = index;
         return response;
       } catch (error) {
@@ -48,6 +51,10 @@ export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = glo
     async getBooking(bookingId: string): Promise<BookingView | undefined> {
       const response = await get(`/bookings/${encodeURIComponent(bookingId)}`);
       if (response.status === 404) return undefined;
+      // Refused credentials stay refused until someone fixes the setting; retrying will not help.
+      if (response.status === 401 || response.status === 403) {
+        throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}: set API_TOKEN to an operator token`, false);
+      }
       if (!response.ok) {
         const retryable = response.status >= 500 || response.status === 429;
         const outage = response.status >= 502 && response.status <= 504;
