@@ -7,18 +7,20 @@ import tseslint from 'typescript-eslint';
 
 /*
  * Layers: a folder imports only from its own layer or the ones above it in this list, never from one below.
- *   1. src/lib, src/metrics, src/generated                  foundations: no project imports
- *   2. src/db, src/events, src/data-protection               the database session; the event contract; codec, pseudonym
- *   3. src/outbox, src/event-store, src/transport, src/offers    appending events; event-sourced streams; the broker
- *      seam; offers (plain CRUD)
- *   4. src/bookings, src/read-model                          the booking service; the read model
- *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/   the pipeline's halves; HTTP and who may call it;
- *      the wallet; the saga's
- *      steps
- *   6. src/worker, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster   wiring: the
- *      worker and its activities, relay and consumers in one process, the API's services, the settings read from the
- *      environment, the Temporal servers, replays, the cluster
- *   7. src/entrypoints                                       processes; nothing imports them
+ *   1. src/lib, src/metrics, src/generated        foundations: no project imports
+ *   2. src/db, src/events, src/data-protection     the database session; the event contract; codec, pseudonym
+ *   3. src/outbox, src/event-store, src/transport, src/offers, src/retention
+ *                                                  appending events; event-sourced streams; the broker seam; offers
+ *                                                  (plain CRUD); pruning what ordering and dedup no longer need
+ *   4. src/bookings, src/read-model                the booking service; the read model
+ *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/
+ *                                                  the pipeline's halves; HTTP and who may call it; the wallet; the
+ *                                                  saga's steps
+ *   6. src/worker, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations
+ *                                                  wiring: the worker and its activities, relay and consumers in one
+ *                                                  process, the API's services, the settings, the Temporal servers,
+ *                                                  replays, the cluster, the operators' commands
+ *   7. src/entrypoints                             processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
  * attributes), and from activities/ only types, except src/worker, which hands the activities to the worker.
@@ -26,10 +28,10 @@ import tseslint from 'typescript-eslint';
 const layers = [
   ['src/lib', 'src/metrics', 'src/generated'],
   ['src/db', 'src/events', 'src/data-protection'],
-  ['src/outbox', 'src/event-store', 'src/transport', 'src/offers'],
+  ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
   ['src/bookings', 'src/read-model'],
   ['src/relay', 'src/consumers', 'src/api', 'src/auth', 'src/wallet', 'activities'],
-  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster'],
+  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations'],
   ['src/entrypoints'],
 ];
 

@@ -1,5 +1,6 @@
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { OrderedEnvelope } from '../events/index.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 import type { ConsumedEvent, UnknownEvent } from './consumed-event.ts';
 import { type EventConsumer, handlerFor } from './event-consumer.ts';
 import { EventOutOfOrder } from './event-order.ts';
@@ -7,7 +8,8 @@ import { type InboxEntry, inboxPosition, takePlace } from './inbox-place.ts';
 
 export { EventOutOfOrder, LateEvent } from './event-order.ts';
 
-export type ApplyOutcome = 'applied' | 'skipped' | 'duplicate';
+/** `held`: recorded unapplied behind a dead letter of its booking (src/consumers/dead-letters.ts replays both). */
+export type ApplyOutcome = 'applied' | 'skipped' | 'duplicate' | 'held';
 
 /**
  * Applies one event exactly once, in its booking's order: in one transaction, the inbox row (consumer, event id)
@@ -17,7 +19,7 @@ export type ApplyOutcome = 'applied' | 'skipped' | 'duplicate';
  * Most events have no handler in a given consumer: their inbox row is the whole effect, so it is one autocommitted
  * statement, with no transaction around it.
  */
-export async function applyEvent(prisma: Db, consumer: EventConsumer, event: ConsumedEvent | UnknownEvent): Promise<ApplyOutcome> {
+export async function applyEvent(prisma: Db, consumer: EventConsumer, event: ConsumedEvent | UnknownEvent, envelope?: OrderedEnvelope): Promise<ApplyOutcome> {
   const handler = 'unknownType' in event ? undefined : handlerFor(consumer, event.type);
   const entry: InboxEntry = {
     consumer: consumer.name,
@@ -26,6 +28,7 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Con
     sequence: event.sequence,
     type: event.type,
     outcome: handler ? 'applied' : 'skipped',
+    envelope,
   };
   let loaded: unknown;
   if (handler && consumer.load) {
@@ -37,10 +40,14 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Con
     loaded = await consumer.load(event as ConsumedEvent);
   }
   try {
-    if (!handler) return (await takePlace(prisma, entry)) === 'claimed' ? 'skipped' : 'duplicate';
+    if (!handler) {
+      const place = await takePlace(prisma, entry);
+      return place === 'claimed' ? 'skipped' : place;
+    }
     return await prisma.$transaction(async (tx) => {
       // The row goes in first: a second delivery of this event running at the same time waits on it, then fails.
-      if ((await takePlace(tx, entry)) === 'duplicate') return 'duplicate';
+      const place = await takePlace(tx, entry);
+      if (place !== 'claimed') return place;
       await handler(tx, event as ConsumedEvent, loaded);
       return 'applied';
     }, transactionOptions);
@@ -52,7 +59,8 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Con
 
 /**
  * Records that the consumer gave up on an event: it takes the event's place in the booking's sequence (so the
- * booking's later events are applied) and keeps the reason. A no-op if the event was settled meanwhile.
+ * booking's later events are held behind it, for a replay to apply in order) and keeps the reason and the event.
+ * A no-op if the event was settled meanwhile.
  */
 export async function recordDeadLetter(prisma: Db, consumer: EventConsumer, envelope: OrderedEnvelope, reason: string): Promise<void> {
   try {
@@ -65,6 +73,7 @@ export async function recordDeadLetter(prisma: Db, consumer: EventConsumer, enve
         type: envelope.type,
         outcome: 'dead_lettered',
         reason: reason.slice(0, 2_000),
+        envelope: envelope as Prisma.InputJsonObject,
       },
     });
   } catch (error) {

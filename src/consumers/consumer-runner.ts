@@ -100,7 +100,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
     }
     for (let attempt = 1; ; ) {
       try {
-        settle(delivery, await applyEvent(prisma, consumer, readConsumedEvent(envelope)));
+        settle(delivery, await applyEvent(prisma, consumer, readConsumedEvent(envelope), envelope));
         return;
       } catch (error) {
         if (error instanceof EventOutOfOrder) {

@@ -8,6 +8,12 @@ export interface Backlog {
   oldestAgeSeconds: number;
 }
 
+/** A consumer's dead letters and the events held behind them. */
+export interface UnsettledCounts {
+  deadLetters: number;
+  held: number;
+}
+
 /**
  * The event pipeline's Prometheus metrics, in a registry of its own (tests run several apps in one process). Backlogs
  * are measured when scraped, by probes the relay and the consumers register; counters and lags by the code that
@@ -16,7 +22,8 @@ export interface Backlog {
 export function createPipelineMetrics() {
   const registry = new Registry();
   const outboxProbes = new Map<string, () => Promise<Backlog>>();
-  const consumerProbes = new Map<string, () => Promise<number>>();
+  const consumerProbes = new Map<string, () => Promise<Backlog>>();
+  const deadLetterProbes = new Map<string, () => Promise<UnsettledCounts>>();
   const registers = [registry];
 
   /** A gauge read from probes when scraped: one labelled value per probe that answers (a failing probe is left out). */
@@ -55,7 +62,28 @@ export function createPipelineMetrics() {
     'Events published but not yet settled by the consumer',
     'consumer',
     consumerProbes,
-    (pending) => pending,
+    (backlog) => backlog.events,
+  );
+  const consumerOldest = probedGauge(
+    'tripsaga_consumer_oldest_unapplied_age_seconds',
+    'Age of the oldest published event the consumer has not settled yet (0 when none): its lag in seconds',
+    'consumer',
+    consumerProbes,
+    (backlog) => backlog.oldestAgeSeconds,
+  );
+  const consumerDeadLetters = probedGauge(
+    'tripsaga_consumer_dead_letters',
+    'Events the consumer gave up on, waiting for a replay (npm run dead-letters)',
+    'consumer',
+    deadLetterProbes,
+    (counts) => counts.deadLetters,
+  );
+  const consumerHeld = probedGauge(
+    'tripsaga_consumer_held_events',
+    'Events recorded unapplied behind a dead letter of their booking (a replay applies them in order)',
+    'consumer',
+    deadLetterProbes,
+    (counts) => counts.held,
   );
 
   return {
@@ -63,12 +91,18 @@ export function createPipelineMetrics() {
     outboxBacklog,
     outboxOldest,
     consumerBacklog,
+    consumerOldest,
+    consumerDeadLetters,
+    consumerHeld,
     /** Registers how to measure the outbox backlog of a transport (one probe per transport). */
     probeOutbox(transport: string, probe: () => Promise<Backlog>) {
       outboxProbes.set(transport, probe);
     },
-    probeConsumer(consumer: string, probe: () => Promise<number>) {
+    probeConsumer(consumer: string, probe: () => Promise<Backlog>) {
       consumerProbes.set(consumer, probe);
+    },
+    probeDeadLetters(consumer: string, probe: () => Promise<UnsettledCounts>) {
+      deadLetterProbes.set(consumer, probe);
     },
     relayPublished: new Counter({
       name: 'tripsaga_relay_published_events_total',
@@ -103,7 +137,7 @@ export function createPipelineMetrics() {
     }),
     consumerEvents: new Counter({
       name: 'tripsaga_consumer_events_total',
-      help: 'Events settled by a consumer, by outcome: applied, skipped (no handler), duplicate, dead_lettered',
+      help: 'Events settled by a consumer, by outcome: applied, skipped (no handler), duplicate, dead_lettered, held (behind a dead letter)',
       labelNames: ['consumer', 'outcome'] as const,
       registers,
     }),

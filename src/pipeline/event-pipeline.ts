@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConsumerRunner, type ConsumerRunnerOptions } from '../consumers/consumer-runner.ts';
+import { countUnsettled } from '../consumers/dead-letters.ts';
 import type { EventConsumer } from '../consumers/event-consumer.ts';
 import { notifierConsumer } from '../consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summaries.ts';
@@ -9,6 +10,7 @@ import { createBookingApiClient } from '../consumers/status-updates/booking-api-
 import { walletStatementsConsumer } from '../wallet/projections/wallet-statement.ts';
 import type { Database } from '../db/open-database.ts';
 import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
+import { runPruneJob } from '../retention/prune.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { natsTopology, openJetStreamTransport } from '../transport/jetstream/index.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.ts';
@@ -49,6 +51,8 @@ export interface EventPipelineOptions {
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
   runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
+  /** Runs the prune job (src/retention/prune.ts) on the tables of the parts this process runs. */
+  prune?: { olderThanMs: number; everyMs?: number };
 }
 
 /**
@@ -81,6 +85,7 @@ export function startEventPipeline(options: EventPipelineOptions) {
   }
   for (const consumer of consumers) {
     const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, signal, ...options.runnerOptions });
+    metrics.probeDeadLetters(consumer.name, () => countUnsettled(db.prisma, consumer.name));
     tasks.push(
       (async () => {
         while (!signal.aborted) {
@@ -90,6 +95,10 @@ export function startEventPipeline(options: EventPipelineOptions) {
         }
       })(),
     );
+  }
+  if (options.prune) {
+    const { olderThanMs, everyMs } = options.prune;
+    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
   }
   if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from JetStream (${topology.eventsStream})`);
 

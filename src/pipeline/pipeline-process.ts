@@ -5,6 +5,7 @@ import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
+import { pruneAfterMs } from '../retention/prune.ts';
 import { startEventPipeline } from './event-pipeline.ts';
 
 /**
@@ -17,6 +18,9 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', `${part.needsDatabaseFor} (npm start embeds one)`);
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
 
+  // Retention (docs/operating-the-pipeline.md): PRUNE_AFTER=7d by default, `off` to leave the tables alone.
+  const pruneAfter = pruneAfterMs(process.env.PRUNE_AFTER);
+  const pruneEvery = process.env.PRUNE_EVERY ? pruneAfterMs(process.env.PRUNE_EVERY) : undefined;
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
   const metrics = createPipelineMetrics();
   const apiToken = part.name === 'consumers' ? await callbackToken(config, log) : undefined;
@@ -31,6 +35,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     apiBaseUrl: config.apiBaseUrl,
     apiToken,
     log,
+    prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
   log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);

@@ -3,6 +3,7 @@ import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
 import { cloudEventContentType } from '../../events/cloud-event.ts';
 import type { Delivery, DeliverySink } from '../event-transport.ts';
+import { readConsumerBacklog } from './consumer-backlog.ts';
 import { ensureStreams, isNotFound, type NatsTopology } from './topology.ts';
 
 export interface JetStreamSubscriptionOptions {
@@ -30,10 +31,7 @@ export async function consumeFromJetStream(options: JetStreamSubscriptionOptions
   await ensureDurableConsumer(jsm, topology, name, ackWaitMs);
   const js = jetstream(nc);
   const consumer = await js.consumers.get(topology.eventsStream, name);
-  metrics.probeConsumer(name, async () => {
-    const info = await consumer.info();
-    return info.num_pending + info.num_ack_pending;
-  });
+  metrics.probeConsumer(name, () => readConsumerBacklog(jsm, topology, name));
 
   const messages = await consumer.consume({ max_messages: 128 });
   const stop = () => void messages.stop();

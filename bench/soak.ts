@@ -1,0 +1,122 @@
+// `npm run soak -- --minutes N [--trips-per-second R] [--prune-after 60s]`: a steady load through the relay and
+// consumers processes (each its own process, as deployed), their prune job on, and every 30 s the sizes of the
+// tables that would grow with traffic and the RSS of each process. Flat columns are the point.
+//
+// The load is copies of a recorded trip (test/fixtures/recorded-events: confirmed, then cancelled), committed straight
+// into the outbox at a fixed rate, each booking's events in order; the pipeline cannot tell them from a saga's.
+// A throwaway database on the shared PostgreSQL, a subject root of its own on the NATS server at NATS_URL.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
+import { createThrowawayDatabase } from '../src/db/throwaway-database.ts';
+import { natsTopology } from '../src/transport/jetstream/topology.ts';
+import { readProcessUsage } from './proc-stats.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback);
+const minutes = Number(option('minutes', '10'));
+const tripsPerSecond = Number(option('trips-per-second', '2'));
+const pruneAfter = option('prune-after', '60s');
+const sampleEveryMs = Number(option('sample-seconds', '30')) * 1000;
+const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+const recording = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/recorded-events/before-v2/confirmed-then-cancelled.json'), 'utf8')) as {
+  events: { type: string; subject: string; dataschema: string; data: unknown }[];
+};
+const template = recording.events.map((e, i) => ({
+  sequence: i + 1,
+  type: e.type,
+  version: Number(/:v(\d+)$/.exec(e.dataschema)?.[1] ?? 1),
+  data: JSON.stringify(e.data).replaceAll(e.subject, '__BOOKING__'),
+}));
+
+const database = await createThrowawayDatabase('tripsaga_soak', process.env.SOAK_ADMIN_URL);
+const root = `soak-${randomBytes(4).toString('hex')}`;
+const children: { name: string; child: ChildProcess }[] = [];
+const pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: 'tripsaga-soak-writer' });
+const stopping = new AbortController();
+
+try {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await applyMigrations(pgExecutor(client), { log: () => {} });
+  await client.end();
+
+  const env = { ...process.env, DATABASE_URL: database.url, NATS_URL: natsUrl, NATS_SUBJECT_ROOT: root, MIGRATE_ON_START: 'false', PRUNE_AFTER: pruneAfter, PRUNE_EVERY: '15s' };
+  for (const name of ['relay', 'consumers']) {
+    const child = spawn(process.execPath, ['--import', 'tsx', `src/entrypoints/${name}.ts`], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push({ name, child });
+  }
+
+  console.log(`soak: ${minutes} min, ${tripsPerSecond} trips/s x ${template.length} events, prune after ${pruneAfter} (every 15 s); database ${database.name}, subjects ${root}.*`);
+  const header = ['min', 'trips', 'outbox rows', 'outbox MiB', 'inbox rows', 'inbox MiB', 'watermarks', 'marks MiB', 'lag events', ...children.map((c) => `${c.name} RSS MiB`)];
+  console.log(header.join('\t'));
+
+  let trips = 0;
+  const writer = (async () => {
+    const started = performance.now();
+    while (!stopping.signal.aborted) {
+      const due = started + (trips * 1000) / tripsPerSecond;
+      if (due > performance.now()) await sleep(due - performance.now(), undefined, { signal: stopping.signal }).catch(() => {});
+      if (stopping.signal.aborted) break;
+      const bookingId = `bk_${randomUUID()}`;
+      trips += 1;
+      void (async () => {
+        for (const e of template) {
+          await pool.query(
+            `INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
+             VALUES (gen_random_uuid(), 'booking', $1, $2, $3, $4, $5::jsonb, clock_timestamp())`,
+            [bookingId, e.sequence, e.type, e.version, e.data.replaceAll('__BOOKING__', bookingId)],
+          );
+        }
+      })().catch((error: Error) => console.error(`soak writer: ${error.message}`));
+    }
+  })();
+
+  const nc = await connect({ servers: natsUrl });
+  const jsm = await jetstreamManager(nc);
+  const topology = natsTopology(root);
+  const startedAt = Date.now();
+  const sample = async () => {
+    const { rows } = await pool.query<Record<string, string>>(`SELECT
+      (SELECT count(*) FROM outbox_events) AS outbox, pg_total_relation_size('outbox_events') AS outbox_bytes,
+      (SELECT count(*) FROM consumer_inbox) AS inbox, pg_total_relation_size('consumer_inbox') AS inbox_bytes,
+      (SELECT count(*) FROM consumer_inbox_watermarks) AS marks, pg_total_relation_size('consumer_inbox_watermarks') AS marks_bytes`);
+    const r = rows[0]!;
+    let lag = 0;
+    for await (const info of jsm.consumers.list(topology.eventsStream)) lag += info.num_pending + info.num_ack_pending;
+    const rss = await Promise.all(children.map(async (c) => ((await readProcessUsage(c.child.pid!))?.rssBytes ?? Number.NaN) / 2 ** 20));
+    const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(2);
+    console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), r.marks, mib(r.marks_bytes!), lag, ...rss.map((m) => m.toFixed(0))].join('\t'));
+  };
+  // The relay and the consumers create the stream and their durable consumers once they are up.
+  while ((await jsm.consumers.list(topology.eventsStream).next().catch(() => [])).length < 2) await sleep(500);
+  while (Date.now() - startedAt < minutes * 60_000) {
+    await sample().catch((error: Error) => console.error(`soak sample: ${error.message}`));
+    await sleep(Math.min(sampleEveryMs, Math.max(0, startedAt + minutes * 60_000 - Date.now())));
+  }
+  await sample().catch(() => {});
+  stopping.abort();
+  await writer;
+  await nc.close();
+} finally {
+  stopping.abort();
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map(({ child }) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+  await pool.end();
+  await database.drop().catch((error: Error) => console.error(`soak: could not drop ${database.name}: ${error.message}`));
+  const nc = await connect({ servers: natsUrl }).catch(() => undefined);
+  if (nc) {
+    const jsm = await jetstreamManager(nc);
+    const topology = natsTopology(root);
+    for (const stream of [topology.eventsStream, topology.deadLetterStream]) await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+  }
+}
