@@ -1,8 +1,8 @@
 import type { Db } from '../src/db/prisma.ts';
-import { tripTotal } from '../src/events/schemas/booking-outcome.ts';
+import { reservedTotal } from '../src/lib/money.ts';
 import { appendOutboxEvents } from '../src/outbox/append-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
-import type { Clock } from './clock.ts';
+import { EventType } from '../src/events/event-types.ts';
+import type { Clock } from '../src/lib/clock.ts';
 import { businessFailure } from './errors.ts';
 import { runStepOnce } from './run-step-once.ts';
 import type { BookingOutcomeInput, BookingOutcomeReceipt, BookingOutcomeStatus } from './types.ts';
@@ -53,7 +53,7 @@ export async function recordBookingOutcome(
     // Both styles, side by side: the full state for consumers that must not call back, the id for those that do.
     const statusChanged = { bookingId, type: EventType.bookingStatusChanged, data: { bookingId }, occurredAt: now } as const;
     if (status === 'CONFIRMED') {
-      const data = { ...settled, status, total: tripTotal(settled.reservations) };
+      const data = { ...settled, status, total: reservedTotal(settled.reservations) };
       await appendOutboxEvents(tx, [{ bookingId, type: EventType.bookingConfirmed, data, occurredAt: now }, statusChanged]);
     } else if (status === 'COMPENSATED') {
       await appendOutboxEvents(tx, [{ bookingId, type: EventType.bookingCompensated, data: { ...settled, status }, occurredAt: now }, statusChanged]);

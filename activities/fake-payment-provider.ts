@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ChargeRequest, ChargeResult, FoundCharge, PaymentProvider, RefundRequest } from './payment-provider.ts';
+import { formatMoney } from '../src/lib/money.ts';
 
 /** 10 000.00 in minor units: the fake's card limit. */
 export const fakeCardLimit = 1_000_000;
@@ -31,7 +32,7 @@ export function createFakePaymentProvider({ declineAbove = fakeCardLimit }: { de
       if (earlier) return resultOf(earlier);
       const result: ChargeResult =
         request.amount > declineAbove
-          ? { outcome: 'declined', code: 'insufficient_funds', message: `over the card's limit of ${(declineAbove / 100).toFixed(2)} ${request.currency}` }
+          ? { outcome: 'declined', code: 'insufficient_funds', message: `over the card's limit of ${formatMoney({ amount: declineAbove, currency: request.currency })}` }
           : { outcome: 'charged', chargeId: idFor('ch', request.reference) };
       charges.set(request.reference, { ...request, ...result });
       return result;

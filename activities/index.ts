@@ -1,6 +1,6 @@
 import type { Db } from '../src/db/prisma.ts';
 import { recordBookingOutcome } from './booking-outcome.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { type Clock, systemClock } from '../src/lib/clock.ts';
 import { createFakePaymentProvider } from './fake-payment-provider.ts';
 import type { PaymentProvider } from './payment-provider.ts';
 import { chargePayment, refundPayment } from './payments.ts';

@@ -1,7 +1,8 @@
 import type { Db, Tx } from '../src/db/prisma.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
-import type { Clock } from './clock.ts';
+import { EventType } from '../src/events/event-types.ts';
+import type { Clock } from '../src/lib/clock.ts';
+import { formatMoney, type Money, reservedCurrencies, reservedTotal } from '../src/lib/money.ts';
 import { businessFailure } from './errors.ts';
 import type { PaymentProvider } from './payment-provider.ts';
 import { runStepOnce, stepKey } from './run-step-once.ts';
@@ -24,7 +25,7 @@ export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentP
     refusal: () => businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' }),
   };
   return runStepOnce(prisma, bookingId, chargeStep, async (tx) => {
-    const { amount, currency } = await tripTotal(tx, bookingId);
+    const { amount, currency } = await chargeableTotal(tx, bookingId);
     const result = await provider.charge({
       reference: stepKey(bookingId, chargeStep),
       amount,
@@ -32,7 +33,7 @@ export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentP
       description: `tripsaga booking ${bookingId}`,
     });
     if (result.outcome === 'declined') {
-      throw businessFailure('PaymentDeclined', `${formatMoney(amount, currency)} declined: ${result.code}: ${result.message}`, {
+      throw businessFailure('PaymentDeclined', `${formatMoney({ amount, currency })} declined: ${result.code}: ${result.message}`, {
         bookingId,
         amount,
         currency,
@@ -87,17 +88,13 @@ async function recordUnrecordedCharge(tx: Tx, clock: Clock, provider: PaymentPro
   return payment;
 }
 
-/** What the trip costs: every reservation it holds, in their one currency. */
-async function tripTotal(tx: Tx, bookingId: string): Promise<{ amount: number; currency: string }> {
+/** What the charge must take: the trip's total, refused when there is nothing to pay for or no single currency. */
+async function chargeableTotal(tx: Tx, bookingId: string): Promise<Money> {
   const reservations = await tx.reservation.findMany({ where: { bookingId, status: 'RESERVED' }, select: { amount: true, currency: true } });
-  const currencies = [...new Set(reservations.map((r) => r.currency))];
+  const currencies = reservedCurrencies(reservations);
   if (currencies.length !== 1) {
     const holds = currencies.length === 0 ? 'no reservation' : `reservations in ${currencies.join(' and ')}`;
     throw businessFailure('TripNotChargeable', `Booking ${bookingId} holds ${holds}: one charge cannot pay for it`, { bookingId, currencies });
   }
-  return { amount: reservations.reduce((sum, r) => sum + r.amount, 0), currency: currencies[0]! };
-}
-
-function formatMoney(amount: number, currency: string): string {
-  return `${(amount / 100).toFixed(2)} ${currency}`;
+  return reservedTotal(reservations);
 }

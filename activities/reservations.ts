@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../src/db/prisma.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
-import type { Clock } from './clock.ts';
+import { EventType } from '../src/events/event-types.ts';
+import type { Clock } from '../src/lib/clock.ts';
 import { businessFailure } from './errors.ts';
 import { runStepOnce } from './run-step-once.ts';
 import type { ReleaseInput, ReleaseReceipt, ReservationKind, ReservationReceipt, ReserveInput } from './types.ts';

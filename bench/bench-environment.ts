@@ -7,12 +7,13 @@ import { connect } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
-import { isNatsReachable } from '../src/nats/connection.ts';
-import { type NatsTopology, natsTopology } from '../src/nats/topology.ts';
+import { isNatsReachable } from '../src/transport/jetstream/connection.ts';
+import { type NatsTopology, natsTopology } from '../src/transport/jetstream/topology.ts';
 import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../src/db/throwaway-database.ts';
 import { ensureTemporalCli } from '../src/temporal/cli.ts';
 import { connectClient } from '../src/temporal/connection.ts';
-import { freePort, startTemporalDevServer } from '../src/temporal/dev-server.ts';
+import { freePort } from '../src/lib/free-port.ts';
+import { startTemporalDevServer } from '../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../src/temporal/search-attributes.ts';
 import { type RunningProcess, startNodeProcess } from './child-process.ts';
 import { type MeasuredProcess, singleProcess } from './measured-processes.ts';
@@ -114,7 +115,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const started = await Promise.allSettled([
       startNodeProcess({
         name: 'worker',
-        entry: 'src/worker/main.ts',
+        entry: 'src/entrypoints/worker.ts',
         env: { ...common, TEMPORAL_TASK_QUEUE: sagaTaskQueue },
         logDir,
         readyLine: /polling task queue/,
@@ -122,7 +123,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       }),
       startNodeProcess({
         name: 'api',
-        entry: 'src/api/main.ts',
+        entry: 'src/entrypoints/api.ts',
         env: { ...common, TEMPORAL_TASK_QUEUE: sagaTaskQueue, PORT: String(apiPort) },
         logDir,
         readyLine: /listening on/,
@@ -192,11 +193,11 @@ function startPipelineProcesses(
   logDir: string,
   profileArgs: (name: string) => string[],
 ): Promise<RunningProcess>[] {
-  const pipelineEnv = { ...env, EVENT_TRANSPORT: 'jetstream', NATS_SUBJECT_ROOT: topology.root };
+  const pipelineEnv = { ...env, NATS_SUBJECT_ROOT: topology.root };
   return [
     startNodeProcess({
       name: 'relay',
-      entry: 'src/relay/main.ts',
+      entry: 'src/entrypoints/relay.ts',
       env: pipelineEnv,
       logDir,
       readyLine: /publishing the outbox to JetStream/,
@@ -204,7 +205,7 @@ function startPipelineProcesses(
     }),
     startNodeProcess({
       name: 'consumers',
-      entry: 'src/consumers/main.ts',
+      entry: 'src/entrypoints/consumers.ts',
       env: { ...pipelineEnv, API_BASE_URL: apiUrl },
       logDir,
       readyLine: /\[consumers\] running/,

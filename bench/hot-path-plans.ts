@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { Client } from '@temporalio/client';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { createActivities } from '../activities/index.ts';
 import { createBookingService } from '../src/bookings/booking-service.ts';
 import { type Db, PrismaClient } from '../src/db/prisma.ts';

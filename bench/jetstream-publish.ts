@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { EventType } from '../src/outbox/event-types.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { type MeasureContext, type Measurement, measure } from './measure.ts';
 import type { BenchPlan } from './options.ts';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import type { BenchEnvironment } from './bench-environment.ts';
 import { watchBookingOutcomes } from './confirmation-watcher.ts';
 import type { MeasureContext } from './measure.ts';

@@ -4,17 +4,18 @@ import { connect } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { BookingView } from '../src/bookings/booking-view.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
-import { decodeEnvelope, decodeEvent } from '../src/consumers/decode-event.ts';
+import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
+import { readOrdering } from '../src/events/envelope.ts';
 import { notifierConsumer } from '../src/consumers/notifier/notifier.ts';
-import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import type { Db } from '../src/db/prisma.ts';
 import type { OutboxEvent } from '../src/generated/prisma/client.ts';
-import { ensureStreams, natsTopology } from '../src/nats/topology.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { createJetStreamTransport } from '../src/relay/jetstream-transport.ts';
+import { ensureStreams, natsTopology } from '../src/transport/jetstream/topology.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { createJetStreamPublisher } from '../src/transport/jetstream/publisher.ts';
 import { relayPartitionCount } from '../src/relay/partition-ownership.ts';
-import { pendingOn, readPendingEvents } from '../src/relay/pending-events.ts';
+import { markPublished, readPendingEvents } from '../src/relay/pending-events.ts';
 
 /** createOutboxRelay's default batch size. */
 const relayBatchSize = 200;
@@ -41,7 +42,6 @@ export async function runPipelineOnce({ prisma, db, setOrigin, events, bookingVi
   const notCaptured: string[] = [];
   setOrigin('relay: read pending events (per batch)');
   await readPendingEvents(prisma, {
-    pending: pendingOn.jetstream,
     partitions: Array.from({ length: relayPartitionCount }, (_, i) => i),
     partitionCount: relayPartitionCount,
     limit: relayBatchSize,
@@ -78,7 +78,8 @@ async function markPublishedViaJetStream(prisma: Db, natsUrl: string, events: Ou
   const jsm = await jetstreamManager(nc);
   try {
     await ensureStreams(jsm, topology);
-    const report = await createJetStreamTransport({ nc, prisma, topology }).deliver([events]);
+    const report = await createJetStreamPublisher({ nc, topology }).publish([events]);
+    await markPublished(prisma, report.delivered.map((d) => d.event.id));
     return report.failures.length === 0 ? true : `publish failed: ${report.failures[0]!.error.message}`;
   } finally {
     for (const stream of [topology.eventsStream, topology.deadLetterStream]) await jsm.streams.delete(stream).catch(() => false);
@@ -89,5 +90,5 @@ async function markPublishedViaJetStream(prisma: Db, natsUrl: string, events: Ou
 function shadowCopy(event: OutboxEvent, shadowId: string) {
   const data = { ...(event.data as Record<string, unknown>), bookingId: shadowId };
   const cloudEvent = toCloudEvent({ ...event, id: randomUUID(), aggregateId: shadowId, data });
-  return decodeEvent(decodeEnvelope(JSON.stringify(cloudEvent)));
+  return readConsumedEvent(readOrdering(JSON.stringify(cloudEvent)));
 }

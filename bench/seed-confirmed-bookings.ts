@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { handlerFor } from '../src/consumers/event-consumer.ts';
 import { eventCatalog } from '../src/events/catalog.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
 import type { OfferPool } from './seed.ts';
 import { inTransaction } from './in-transaction.ts';
@@ -171,10 +171,10 @@ export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: 
        JOIN unnest($1::text[], $2::text[], $3::text[]) AS c(consumer, type, outcome) ON c.type = e.type`,
       [consumers, types, outcomes],
     );
-    // The read model as trip-summaries.ts leaves a confirmed trip (email lower-cased, legs reserved, total summed).
+    // The read model as trip-summaries.ts leaves a confirmed trip (email lower-cased, legs reserved, the charge as total).
     await client.query(
-      `INSERT INTO trip_summaries (booking_id, traveler_email, traveler_name, status, legs, total_amount, currency, reason, requested_at, updated_at)
-       SELECT p.id, lower(p.email), p.name, 'CONFIRMED', t.legs, t.total, t.currency, NULL, p.at, p.at + interval '500 milliseconds'
+      `INSERT INTO trip_summaries (booking_id, traveler_email, traveler_name, status, legs, total_amount, currency, payment_status, reason, requested_at, updated_at)
+       SELECT p.id, lower(p.email), p.name, 'CONFIRMED', t.legs, t.total, t.currency, 'CHARGED', NULL, p.at, p.at + interval '500 milliseconds'
        FROM seed_plan p JOIN seed_trips t ON t.booking_id = p.id`,
     );
     // The notifier's email for booking.confirmed (notifier.ts composes it the same way).

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { eventCatalog } from '../src/events/catalog.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 
 /**
  * Rows written straight with SQL, fast, shaped like the ones the app writes (same tables, same JSON shapes, same
@@ -91,7 +91,7 @@ export async function seedPendingBookings(db: pg.Pool, count: number, offers: Of
 export async function resetBookings(db: pg.Pool): Promise<void> {
   await db.query(
     `TRUNCATE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events,
-              consumer_inbox, consumer_log_positions, trip_summaries, outgoing_emails, trip_notifications`,
+              consumer_inbox, trip_summaries, outgoing_emails, trip_notifications`,
   );
   await db.query('UPDATE offers SET available = capacity');
 }

@@ -11,7 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { createActivities } from '../activities/index.ts';
 import type { ReserveInput } from '../activities/types.ts';
 import { type BookingService, createBookingService } from '../src/bookings/booking-service.ts';

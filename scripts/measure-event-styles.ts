@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { serve } from '../src/api/serve.ts';
 import { decodeEvent } from '../src/events/decode.ts';
-import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { createBookingApiClient } from '../src/consumers/status-updates/booking-api-client.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { startSandbox } from './support/sandbox.ts';
 import { runTripScenarios } from './support/trip-scenarios.ts';
 

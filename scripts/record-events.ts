@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { startSandbox } from './support/sandbox.ts';
 import { runTripScenarios } from './support/trip-scenarios.ts';
 

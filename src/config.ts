@@ -15,19 +15,24 @@ export interface AppConfig {
   migrateOnStart: boolean;
   /** How long a confirmed trip stays cancellable through its saga (a Temporal duration, e.g. '7 days'). */
   cancellationWindow: string;
-  /** Where published events go. Unset: each entry point picks (`npm start`: auto; relay and consumers: jetstream). */
-  eventTransport?: EventTransportSetting;
-  natsUrl: string;
+  /**
+   * A NATS server with JetStream. Absent: `npm start` runs a nats-server of its own (store under `dataDir`), and
+   * `npm run relay` / `npm run consumers` use `defaultNatsUrl`.
+   */
+  natsUrl?: string;
   /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
   metricsPort?: number;
   /** Where consumers call the API back (status-updates). Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
   apiBaseUrl?: string;
+  /** `npm start` without TEMPORAL_ADDRESS: the ports of its Temporal dev server and Web UI. */
+  temporalDevPort: number;
+  temporalUiPort: number;
 }
 
-/** `auto`: JetStream if NATS answers at start, else the embedded path (events stay in PostgreSQL). */
-export type EventTransportSetting = 'auto' | 'jetstream' | 'embedded';
+/** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
+export const defaultNatsUrl = 'nats://127.0.0.1:4222';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
@@ -40,11 +45,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     temporalUiUrl: nonEmpty(env.TEMPORAL_UI_URL)?.replace(/\/$/, ''),
     migrateOnStart: env.MIGRATE_ON_START !== 'false',
     cancellationWindow: nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days',
-    eventTransport: eventTransport(env.EVENT_TRANSPORT),
-    natsUrl: nonEmpty(env.NATS_URL) ?? 'nats://127.0.0.1:4222',
+    natsUrl: nonEmpty(env.NATS_URL),
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
+    temporalDevPort: port(env.TEMPORAL_DEV_PORT, 7233, 'TEMPORAL_DEV_PORT'),
+    temporalUiPort: port(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT'),
   };
 }
 
@@ -65,13 +71,6 @@ function port(value: string | undefined, fallback: number, name = 'PORT'): numbe
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be 0-65535, got "${value}"`);
   return parsed;
-}
-
-function eventTransport(value: string | undefined): EventTransportSetting | undefined {
-  const setting = nonEmpty(value);
-  if (setting === undefined) return undefined;
-  if (setting === 'auto' || setting === 'jetstream' || setting === 'embedded') return setting;
-  throw new Error(`EVENT_TRANSPORT must be auto, jetstream or embedded, got "${setting}"`);
 }
 
 function apiBaseUrl(value: string | undefined): string | undefined {

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
-import { createTravelerTrips } from './consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
@@ -19,15 +19,7 @@ export function createServices(
   log: (line: string) => void,
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
-  const bookings = createBookingService({
-    prisma: db.prisma,
-    temporal,
-    taskQueue: config.taskQueue,
-    clock: systemClock,
-    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
-    cancellationWindow: config.cancellationWindow,
-    log,
-  });
+  const bookings = createBookings(config, db, temporal, log);
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
@@ -42,4 +34,17 @@ export function createServices(
     log,
   });
   return { bookings, app, metrics };
+}
+
+/** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */
+export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, temporal: Client, log: (line: string) => void) {
+  return createBookingService({
+    prisma: db.prisma,
+    temporal,
+    taskQueue: config.taskQueue,
+    clock: systemClock,
+    temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
+    cancellationWindow: config.cancellationWindow,
+    log,
+  });
 }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from 'vitest';
 import { isUniqueViolation, PrismaClient } from '../src/db/prisma.ts';
 import { appendOutboxEvent, appendOutboxEvents } from '../src/outbox/append-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
 import { recordingPool } from './support/recording-pool.ts';
 

@@ -4,10 +4,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from '../src/consumers/apply-event.ts';
-import type { DecodedEvent } from '../src/consumers/decode-event.ts';
+import type { ConsumedEvent } from '../src/consumers/consumed-event.ts';
 import type { EventConsumer } from '../src/consumers/event-consumer.ts';
 import { isUniqueViolation, PrismaClient } from '../src/db/prisma.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
 import { recordingPool } from './support/recording-pool.ts';
 
@@ -53,13 +53,13 @@ function testConsumer(options: { load?: boolean; failWith?: Error } = {}): Event
         handled.push(event.id);
       },
     },
-    ...(options.load ? { load: async (event: DecodedEvent) => void loads.push(event.id) } : {}),
+    ...(options.load ? { load: async (event: ConsumedEvent) => void loads.push(event.id) } : {}),
   };
 }
 
-function event(sequence: number, type: string = EventType.bookingRequested, id: string = randomUUID()): DecodedEvent {
+function event(sequence: number, type: string = EventType.bookingRequested, id: string = randomUUID()): ConsumedEvent {
   // applyEvent reads only the envelope fields; the handlers above do not read data.
-  return { id, type, bookingId, sequence, occurredAt: new Date(), data: {}, writtenVersion: 1 } as unknown as DecodedEvent;
+  return { id, type, bookingId, sequence, occurredAt: new Date(), data: {}, writtenVersion: 1 } as unknown as ConsumedEvent;
 }
 const confirmed = (sequence: number, id?: string) => event(sequence, EventType.bookingConfirmed, id);
 
@@ -163,7 +163,7 @@ describe('applyEvent: a concurrent delivery in another session', () => {
     ]);
 
   /** `other` claims a place and holds it uncommitted until applyEvent's claim waits on it, then ends with `ending`. */
-  async function racing(otherId: string, e: DecodedEvent, ending: 'COMMIT' | 'ROLLBACK') {
+  async function racing(otherId: string, e: ConsumedEvent, ending: 'COMMIT' | 'ROLLBACK') {
     await other.query('BEGIN');
     try {
       await insertRow(otherId, e.sequence);

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../activities/clock.ts';
+import { systemClock } from '../src/lib/clock.ts';
 import { createFakePaymentProvider } from '../activities/fake-payment-provider.ts';
 import { createActivities } from '../activities/index.ts';
 import { stepKey } from '../activities/run-step-once.ts';
@@ -10,13 +10,14 @@ import { type OfferPool, resetBookings, seedOffers, seedPendingBookings } from '
 import { createBookingService } from '../src/bookings/booking-service.ts';
 import { type BookingView, toBookingView } from '../src/bookings/booking-view.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
-import { decodeEnvelope, decodeEvent } from '../src/consumers/decode-event.ts';
+import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
+import { readOrdering } from '../src/events/envelope.ts';
 import { notifierConsumer } from '../src/consumers/notifier/notifier.ts';
-import { tripSummariesConsumer } from '../src/consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
 import { type Database, openDatabase } from '../src/db/open-database.ts';
 import type { Db } from '../src/db/prisma.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 
@@ -148,7 +149,7 @@ describe('bench seed', () => {
     // status-updates asks the API when the event arrives: still PENDING at the first status change, CONFIRMED at the last.
     let answer: BookingView = { ...confirmedView, status: 'PENDING' };
     const events = await prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { sequence: 'asc' } });
-    const decoded = events.map((e) => decodeEvent(decodeEnvelope(JSON.stringify(toCloudEvent(e)))));
+    const decoded = events.map((e) => readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(e)))));
     for (const consumer of [tripSummariesConsumer, notifierConsumer, statusUpdatesConsumer({ getBooking: async () => answer })]) {
       for (const event of decoded) {
         if (event.sequence === 8) answer = confirmedView;

@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { natsTopology } from '../src/nats/topology.ts';
+import { natsTopology } from '../src/transport/jetstream/topology.ts';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, expectedSequences, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
@@ -32,7 +32,6 @@ it('with NATS down bookings still commit, events wait in the outbox with the bac
   const lines: string[] = [];
   const pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: nats.url,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,

@@ -10,7 +10,7 @@ import { buildOpenApiDocument } from '../src/api/openapi.ts';
 import { buildAsyncApiDocument } from '../src/events/asyncapi.ts';
 import { eventCatalog } from '../src/events/catalog.ts';
 import { decodeEvent } from '../src/events/decode.ts';
-import { subjectFor, toCloudEvent } from '../src/outbox/cloud-event.ts';
+import { subjectFor, toCloudEvent } from '../src/events/cloud-event.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { recordedV1Events } from './support/recorded-events.ts';
 

@@ -3,9 +3,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureStreams } from '../src/nats/topology.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { createActivities } from '../activities/index.ts';
+import { ensureStreams } from '../src/transport/jetstream/topology.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
@@ -28,7 +29,6 @@ beforeAll(async () => {
   offers = await roomyOffers(h);
   pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,
@@ -85,6 +85,7 @@ describe('consumers: read model and notifier', () => {
             car: { offerId: offers.car, offerName: expect.any(String), quantity: 1, status: 'RESERVED', amount: 10_000, currency: 'EUR' },
           },
           total: { amount: 30_000, currency: 'EUR' },
+          payment: { status: 'CHARGED' },
           requestedAt: expect.any(String),
           updatedAt: expect.any(String),
         },
@@ -94,9 +95,15 @@ describe('consumers: read model and notifier', () => {
     expect(other.body.trips[0]).toMatchObject({
       status: 'COMPENSATED',
       reason: 'car: OfferSoldOut: test',
-      legs: { flight: { status: 'RELEASED' }, hotel: { status: 'RELEASED' }, car: { status: 'REQUESTED' } },
+      // The booking API's words: the legs given back are CANCELLED, the car the saga never reached NOT_RESERVED.
+      legs: { flight: { status: 'CANCELLED' }, hotel: { status: 'CANCELLED' }, car: { status: 'NOT_RESERVED' } },
       total: { amount: 0 },
+      payment: null,
     });
+    const view = await request(h.app).get(`/bookings/${compensated.bookingId}`).expect(200);
+    expect(Object.fromEntries(Object.entries(view.body.reservations).map(([kind, r]) => [kind, (r as { status: string }).status]))).toEqual(
+      Object.fromEntries(Object.entries(other.body.trips[0].legs).map(([kind, leg]) => [kind, (leg as { status: string }).status])),
+    );
 
     const emails = await h.prisma.outgoingEmail.findMany({ where: { bookingId: { in: [confirmed.bookingId, compensated.bookingId] } } });
     expect(emails.map((e) => [e.bookingId, e.template, e.recipient]).sort()).toEqual(
@@ -120,6 +127,23 @@ describe('consumers: read model and notifier', () => {
       ['booking.confirmed', 'applied'],
       ['booking.status-changed', 'skipped'],
     ]);
+  });
+
+  it('a cancelled trip says what its booking says about money: the total it was charged, the payment REFUNDED', async () => {
+    const trip = await directTrip(h, offers, 'confirmed');
+    const activities = createActivities({ prisma: h.prisma });
+    await activities.refundPayment({ bookingId: trip.bookingId });
+    for (const kind of ['Car', 'Hotel', 'Flight'] as const) await activities[`cancel${kind}`]({ bookingId: trip.bookingId });
+    await activities.recordBookingOutcome({ bookingId: trip.bookingId, status: 'CANCELLED', reason: 'changed plans' });
+    await waitForSettled(await eventIdsOf(trip.bookingId));
+
+    const view = (await request(h.app).get(`/bookings/${trip.bookingId}`).expect(200)).body;
+    const summary = (await request(h.app).get(`/travelers/${encodeURIComponent(trip.email)}/trips`).expect(200)).body.trips[0];
+    expect(view.payment).toEqual({ status: 'REFUNDED', amount: 30_000, currency: 'EUR' });
+    expect(summary).toMatchObject({ status: 'CANCELLED', reason: 'changed plans', total: { amount: view.payment.amount, currency: 'EUR' }, payment: { status: 'REFUNDED' } });
+    for (const kind of ['flight', 'hotel', 'car']) {
+      expect(summary.legs[kind]).toMatchObject({ status: view.reservations[kind].status, amount: view.reservations[kind].amount });
+    }
   });
 
   it('answers 400 for a malformed email and an empty list for an unknown traveler', async () => {

@@ -7,7 +7,7 @@ import { checkEventContracts } from '../src/events/contract-check.ts';
 import { EventDefinition, type EventVersion } from '../src/events/define-event.ts';
 import { readPublishedSchemas } from '../src/events/schema-files.ts';
 import { bookingCancelledV1, bookingCompensatedV1, bookingConfirmedV1, bookingConfirmedV2 } from '../src/events/schemas/booking-outcome.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { recordedV1Events } from './support/recorded-events.ts';
 
 const published = readPublishedSchemas();

@@ -6,11 +6,11 @@ import { eventCatalog, isKnownEventType } from '../src/events/catalog.ts';
 import { createEventDecoder, decodeEvent } from '../src/events/decode.ts';
 import { EventDecodeError } from '../src/events/decode-error.ts';
 import { readPublishedSchemas } from '../src/events/schema-files.ts';
-import { createBookingApiClient } from '../src/notifications/booking-api-client.ts';
-import { handleBookingStatusChanged, notificationFor } from '../src/notifications/trip-notifications.ts';
+import { createBookingApiClient } from '../src/consumers/status-updates/booking-api-client.ts';
+import { handleBookingStatusChanged, notificationFor } from '../src/consumers/status-updates/trip-notifications.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
-import { toCloudEvent } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
 let h: Harness;

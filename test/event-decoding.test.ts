@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { eventCatalog } from '../src/events/catalog.ts';
 import { createEventDecoder, decodeEvent } from '../src/events/decode.ts';
 import { EventDecodeError, type EventRejectionReason } from '../src/events/decode-error.ts';
-import { dataSchemaUri } from '../src/outbox/cloud-event.ts';
-import { EventType } from '../src/outbox/event-types.ts';
+import { dataSchemaUri } from '../src/events/cloud-event.ts';
+import { EventType } from '../src/events/event-types.ts';
 import { recordedV1Event, recordedV1Events } from './support/recorded-events.ts';
 
 function rejection(message: unknown, decode: (m: unknown) => unknown = decodeEvent): EventDecodeError {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/temporal/dev-server.ts';
+import { freePort } from '../src/lib/free-port.ts';
 import { type RunningChild, startEntryPoint } from './support/child-process.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
@@ -27,7 +27,7 @@ describe('graceful shutdown on SIGTERM', () => {
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('SELECT id FROM offers WHERE id = $1 FOR UPDATE', [offers.flight.id]);
-    const worker = await startEntryPoint('src/worker/main.ts', baseEnv(), /polling task queue/);
+    const worker = await startEntryPoint('src/entrypoints/worker.ts', baseEnv(), /polling task queue/);
     running.push(worker);
     const id = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
     await untilSomeoneWaitsOnALock(blocker);
@@ -50,7 +50,7 @@ describe('graceful shutdown on SIGTERM', () => {
   it('the API finishes the request in flight, then exits', async () => {
     const offers = await h.tripOffers();
     const port = await freePort();
-    const api = await startEntryPoint('src/api/main.ts', { ...baseEnv(), PORT: String(port) }, /listening on/);
+    const api = await startEntryPoint('src/entrypoints/api.ts', { ...baseEnv(), PORT: String(port) }, /listening on/);
     running.push(api);
     const blocker = new pg.Client({ connectionString: h.databaseUrl });
     await blocker.connect();

@@ -75,7 +75,6 @@ describe('applyMigrations on PostgreSQL', () => {
       'api_idempotency_keys',
       'bookings',
       'consumer_inbox',
-      'consumer_log_positions',
       'offers',
       'outbox_events',
       'outgoing_emails',

@@ -1,7 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { natsTopology } from '../src/nats/topology.ts';
+import { natsTopology } from '../src/transport/jetstream/topology.ts';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { probeOutboxBacklog } from '../src/relay/pending-events.ts';
 import { waitUntil } from './support/direct-trips.ts';
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 async function startRelay() {
   const relay = await startAppProcess(
-    'src/relay/main.ts',
+    'src/entrypoints/relay.ts',
     { DATABASE_URL: h.databaseUrl, NATS_URL: nats.url, NATS_SUBJECT_ROOT: topology.root },
     /\[relay\] running/,
   );
@@ -46,7 +46,6 @@ it('200 bookings, a relay killed twice, NATS restarted once: every event in orde
   probeOutboxBacklog(h.metrics, h.prisma, 'jetstream');
   const consumers = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: nats.url,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,

@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
-import { freePort } from '../src/temporal/dev-server.ts';
+import { freePort } from '../src/lib/free-port.ts';
 import { directTrip, expectedSequences, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
@@ -36,7 +36,7 @@ const waitingForLocks = () =>
 
 async function startRelay(metricsPort: number) {
   const relay = await startAppProcess(
-    'src/relay/main.ts',
+    'src/entrypoints/relay.ts',
     { DATABASE_URL: h.databaseUrl, NATS_URL: sharedNatsUrl, NATS_SUBJECT_ROOT: topology.root, METRICS_PORT: String(metricsPort) },
     /\[relay\] running/,
   );
@@ -48,7 +48,6 @@ it('a relay killed mid-batch loses nothing: after a restart every event reaches 
   const offers = await roomyOffers(h);
   const consumers = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics: h.metrics,

@@ -2,7 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineMetrics } from '../src/metrics/pipeline-metrics.ts';
-import { ensureStreams } from '../src/nats/topology.ts';
+import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { relayPartitionCount } from '../src/relay/partition-ownership.ts';
@@ -37,7 +37,6 @@ function startRelay(relayOptions: { pollIntervalMs?: number; rebalanceIntervalMs
   const metrics = createPipelineMetrics();
   const pipeline = startEventPipeline({
     db: h.db,
-    transport: 'jetstream',
     natsUrl: sharedNatsUrl,
     natsSubjectRoot: topology.root,
     metrics,

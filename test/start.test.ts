@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -8,10 +8,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { waitUntil } from './support/direct-trips.ts';
 import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { isProcessAlive } from '../src/lib/pid-lock.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
 
-// `npm start` as a person runs it: one process, the embedded database, the relay and consumers inside. First with no
-// broker reachable (the embedded path), then on the same data directory with NATS (the JetStream path).
+// `npm start` as a person runs it: one process, the embedded database, the relay and consumers inside, and (NATS_URL
+// unset) a nats-server of its own with its JetStream store under the data directory. Twice on the same data directory,
+// to see the store kept; then once with NATS_URL pointing at an external broker.
 const topology = uniqueTopology();
 let dataDir: string;
 const processes: AppProcess[] = [];
@@ -21,19 +23,22 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const app of processes) await app.kill('SIGKILL');
+  // A SIGKILLed npm start leaves its nats-server behind (the next start would stop it): stop it here.
+  const orphan = Number(await readFile(path.join(dataDir, 'nats', 'nats-server.pid'), 'utf8').catch(() => ''));
+  if (orphan && isProcessAlive(orphan)) process.kill(orphan, 'SIGKILL');
   await removeTopology(sharedNatsUrl, topology);
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function npmStart(natsUrl: string) {
+async function npmStart(natsUrl: string | undefined) {
   const app = await startAppProcess(
-    'src/main.ts',
+    'src/entrypoints/start.ts',
     {
       TRIPSAGA_DATA_DIR: dataDir,
       PORT: '0',
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: `start-${randomUUID()}`,
-      NATS_URL: natsUrl,
+      NATS_URL: natsUrl ?? '',
       NATS_SUBJECT_ROOT: topology.root,
       MIGRATE_ON_START: 'true',
       DATABASE_URL: '',
@@ -43,6 +48,7 @@ async function npmStart(natsUrl: string) {
   );
   processes.push(app);
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
+  const events = /events: NATS JetStream at (nats:\/\/\S+)/.exec(app.output())?.[1] as string;
   const post = async (url: string, body: unknown) =>
     (await fetch(`${api}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
   const bookTrip = async (email: string) => {
@@ -52,44 +58,59 @@ async function npmStart(natsUrl: string) {
     return accepted.bookingId as string;
   };
   const trips = async (email: string) => (await (await fetch(`${api}/travelers/${email}/trips`)).json()) as { trips: { bookingId: string; status: string }[] };
+  const confirmed = (email: string, bookingId: string) =>
+    waitUntil(`trip ${bookingId} in the read model`, async () => (await trips(email)).trips.find((t) => t.bookingId === bookingId && t.status === 'CONFIRMED'), 60_000, 250);
   const metrics = async () => (await fetch(`${api}/metrics`)).text();
+  const bookingsInStream = async () => {
+    const nc = await connect({ servers: events });
+    try {
+      return new Set((await readStream(nc, topology.eventsStream)).map((m) => m.event.subject));
+    } finally {
+      await nc.close();
+    }
+  };
   const stop = async () => {
     const exited = once(app.child, 'exit');
     app.child.kill('SIGTERM');
     const [code] = await exited;
     expect(code).toBe(0);
   };
-  return { app, bookTrip, trips, metrics, stop };
+  return { app, events, bookTrip, trips, confirmed, metrics, bookingsInStream, stop };
 }
 
-it('npm start runs the relay and consumers: on the embedded event log without a broker, then on JetStream', async () => {
+it('npm start runs the relay and consumers on a nats-server of its own, keeps its store across restarts, and uses NATS_URL when set', async () => {
   const email = `start+${randomUUID().slice(0, 8)}@example.com`;
 
-  const embedded = await npmStart('nats://127.0.0.1:1');
-  expect(embedded.app.output()).toContain('events: embedded event log');
-  const first = await embedded.bookTrip(email);
-  await waitUntil('the trip in the read model', async () => (await embedded.trips(email)).trips.find((t) => t.bookingId === first && t.status === 'CONFIRMED'), 60_000, 250);
-  const embeddedMetrics = await embedded.metrics();
-  expect(embeddedMetrics).toContain('tripsaga_outbox_backlog_events{transport="embedded"} 0');
-  expect(embeddedMetrics).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
-  await embedded.stop();
+  const first = await npmStart(undefined);
+  expect(first.app.output()).toMatch(/events: NATS JetStream at nats:\/\/127\.0\.0\.1:\d+ \(own nats-server, store in .*nats\)/);
+  const ownServer = Number(await readFile(path.join(dataDir, 'nats', 'nats-server.pid'), 'utf8'));
+  const firstTrip = await first.bookTrip(email);
+  await first.confirmed(email, firstTrip);
+  await waitUntil('the outbox backlog at 0', async () => (await first.metrics()).includes('tripsaga_outbox_backlog_events{transport="jetstream"} 0'), 10_000);
+  expect(await first.metrics()).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
+  await first.stop();
+  // Stopped with it: no server left running, no pid file left behind.
+  expect(isProcessAlive(ownServer)).toBe(false);
+  await expect(access(path.join(dataDir, 'nats', 'nats-server.pid'))).rejects.toThrow();
 
-  const onNats = await npmStart(sharedNatsUrl);
-  expect(onNats.app.output()).toContain(`events: NATS JetStream at ${sharedNatsUrl}`);
-  const second = await onNats.bookTrip(email);
-  await waitUntil('the second trip in the read model', async () => (await onNats.trips(email)).trips.find((t) => t.bookingId === second && t.status === 'CONFIRMED'), 60_000, 250);
-  expect((await onNats.trips(email)).trips.map((t) => [t.bookingId, t.status])).toEqual([
-    [second, 'CONFIRMED'],
-    [first, 'CONFIRMED'],
+  const second = await npmStart(undefined);
+  const secondTrip = await second.bookTrip(email);
+  await second.confirmed(email, secondTrip);
+  // The stream kept the first run's events, and the durable consumers their place: nothing was applied twice.
+  expect(await second.bookingsInStream()).toEqual(new Set([firstTrip, secondTrip]));
+  expect(await second.metrics()).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
+  await second.stop();
+
+  const external = await npmStart(sharedNatsUrl);
+  expect(external.events).toBe(sharedNatsUrl);
+  expect(external.app.output()).not.toContain('own nats-server');
+  const thirdTrip = await external.bookTrip(email);
+  await external.confirmed(email, thirdTrip);
+  expect((await external.trips(email)).trips.map((t) => [t.bookingId, t.status])).toEqual([
+    [thirdTrip, 'CONFIRMED'],
+    [secondTrip, 'CONFIRMED'],
+    [firstTrip, 'CONFIRMED'],
   ]);
-  const natsMetrics = await onNats.metrics();
-  await waitUntil('the JetStream backlog at 0', async () => (await onNats.metrics()).includes('tripsaga_outbox_backlog_events{transport="jetstream"} 0'), 10_000);
-  // The first trip's events, already applied from the embedded log, reached JetStream too and were recognised as
-  // already applied: one email per trip.
-  expect(natsMetrics).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
-  const nc = await connect({ servers: sharedNatsUrl });
-  const bookingsInStream = new Set((await readStream(nc, topology.eventsStream)).map((m) => m.event.subject));
-  await nc.close();
-  expect(bookingsInStream).toEqual(new Set([first, second]));
-  await onNats.stop();
-}, 240_000);
+  expect(await external.bookingsInStream()).toEqual(new Set([thirdTrip]));
+  await external.stop();
+}, 300_000);

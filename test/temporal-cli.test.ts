@@ -38,7 +38,7 @@ describe('ensureTemporalCli', () => {
     const recorded = await calls();
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatch(/^install github\.com\/temporalio\/cli\/cmd\/temporal@v1\.5\.1 GOBIN=.*staging-\d+$/);
-    expect(lines.join('\n')).toMatch(/Building the Temporal CLI v1\.5\.1[\s\S]*Temporal CLI built in/);
+    expect(lines.join('\n')).toMatch(/Building the Temporal CLI v1\.5\.1[\s\S]*Temporal CLI v1\.5\.1 built in/);
   });
 
   it('two callers asking at once build it once', async () => {

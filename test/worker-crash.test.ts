@@ -21,7 +21,7 @@ afterAll(async () => {
 /** `npm run worker` as a separate process on this suite's task queue. */
 async function startWorkerProcess(): Promise<ChildProcess> {
   const { child } = await startEntryPoint(
-    'src/worker/main.ts',
+    'src/entrypoints/worker.ts',
     { DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.temporalAddress, TEMPORAL_TASK_QUEUE: h.taskQueue, MIGRATE_ON_START: 'false' },
     /polling task queue/,
   );

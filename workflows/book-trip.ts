@@ -17,7 +17,9 @@ import {
   type BookTripInput,
   type BookingState,
   type CancelRequest,
+  type PaymentStepStatus,
   type SagaStatus,
+  type StepStatus,
   type TripStep,
   cancelBookingSignal,
   cancelBookingUpdate,
@@ -134,22 +136,55 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     state.payment = receipt.outcome === 'refunded' ? 'REFUNDED' : before === 'FAILED' ? 'FAILED' : 'SKIPPED';
   };
 
-  async function chargeTrip() {
-    state.currentStep = 'payment';
-    compensations.unshift(undoPayment);
-    state.payment = 'CHARGING';
-    setCurrentDetails("Charging the trip's total");
+  /**
+   * One forward step: its compensation registered before it runs (so a step whose outcome is unknown is undone too),
+   * its status kept for the getBookingState query, and a business failure named in the FailedStep search attribute.
+   */
+  async function runStep<Status extends string>(step: {
+    name: ReservationKind | 'payment';
+    compensation: () => Promise<void>;
+    details: string;
+    mark: (status: Status) => void;
+    statuses: { running: Status; done: Status; failed: Status; interrupted?: Status };
+    run: () => Promise<unknown>;
+  }) {
+    state.currentStep = step.name;
+    compensations.unshift(step.compensation);
+    step.mark(step.statuses.running);
+    setCurrentDetails(step.details);
     try {
-      await activity(forwardOptions, 'charge-payment', "Charge the trip's total").chargePayment({ bookingId });
+      await step.run();
     } catch (error) {
       if (!isCancellation(error)) {
-        state.payment = 'FAILED';
-        upsertSearchAttributes([{ key: FailedStep, value: 'payment' }]);
+        step.mark(step.statuses.failed);
+        upsertSearchAttributes([{ key: FailedStep, value: step.name }]);
+      } else if (step.statuses.interrupted) {
+        step.mark(step.statuses.interrupted);
       }
       throw error;
     }
-    state.payment = 'CHARGED';
+    step.mark(step.statuses.done);
   }
+
+  const reserveStep = (kind: ReservationKind, step: TripStep) =>
+    runStep<StepStatus>({
+      name: kind,
+      compensation: undoReservation(kind, step),
+      details: `Reserving ${label(kind, step)}`,
+      mark: (status) => (state.reservations[kind] = status),
+      statuses: { running: 'RESERVING', done: 'RESERVED', failed: 'FAILED', interrupted: 'CANCELLING' },
+      run: () => reserve(kind, bookingId, step),
+    });
+
+  const chargeTrip = () =>
+    runStep<PaymentStepStatus>({
+      name: 'payment',
+      compensation: undoPayment,
+      details: "Charging the trip's total",
+      mark: (status) => (state.payment = status),
+      statuses: { running: 'CHARGING', done: 'CHARGED', failed: 'FAILED' },
+      run: () => activity(forwardOptions, 'charge-payment', "Charge the trip's total").chargePayment({ bookingId }),
+    });
 
   async function unwind(outcome: Exclude<BookingOutcomeStatus, 'CONFIRMED'>, reason: string) {
     setStatus(outcome === 'CANCELLED' ? 'CANCELLING' : 'COMPENSATING');
@@ -175,20 +210,7 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
 
   try {
     await forwardScope.run(async () => {
-      for (const { kind, step } of steps) {
-        state.currentStep = kind;
-        compensations.unshift(undoReservation(kind, step));
-        state.reservations[kind] = 'RESERVING';
-        setCurrentDetails(`Reserving ${label(kind, step)}`);
-        try {
-          await reserve(kind, bookingId, step);
-        } catch (error) {
-          state.reservations[kind] = isCancellation(error) ? 'CANCELLING' : 'FAILED';
-          if (!isCancellation(error)) upsertSearchAttributes([{ key: FailedStep, value: kind }]);
-          throw error;
-        }
-        state.reservations[kind] = 'RESERVED';
-      }
+      for (const { kind, step } of steps) await reserveStep(kind, step);
       // Versioned: runs that started before the payment step have no charge in their history, and replay the old
       // path (straight to confirm) until they close. See workflows/patches.ts.
       if (patched(chargeBeforeConfirm)) await chargeTrip();

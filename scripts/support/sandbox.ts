@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { systemClock } from '../../activities/clock.ts';
+import { systemClock } from '../../src/lib/clock.ts';
 import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
@@ -13,7 +13,7 @@ import { connectClient, connectWorkerConnection } from '../../src/temporal/conne
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
-import { createTravelerTrips } from '../../src/consumers/read-model/traveler-trips.ts';
+import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../../src/db/throwaway-database.ts';
 

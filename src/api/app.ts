@@ -6,7 +6,7 @@ import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
-import { type TravelerTripsService, travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';

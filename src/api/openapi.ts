@@ -14,7 +14,7 @@ import {
   idempotencyKeySchema,
   readinessSchema,
 } from './schemas.ts';
-import { travelerTripsSchema } from '../consumers/read-model/traveler-trips.ts';
+import { travelerTripsSchema } from '../read-model/traveler-trips.ts';
 
 /**
  * The schemas the routes validate with, by the name the document gives them. Generated in zod's "input" mode:

@@ -6,13 +6,13 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Clock } from '../../activities/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import type { bookTrip } from '../../workflows/book-trip.ts';
 import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
-import { EventType } from '../outbox/event-types.ts';
+import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';

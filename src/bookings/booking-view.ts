@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
 import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
-
-const stepStatus = z.enum(['PENDING', 'RESERVED', 'CANCELLED', 'NOT_RESERVED']);
+import { bookingStatus, paymentStatus, reservationStatus } from './trip-vocabulary.ts';
 
 const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
 
@@ -27,7 +26,7 @@ void bookingStateMatchesWorkflow;
 const reservationView = z.object({
   offerId: z.string(),
   quantity: z.int(),
-  status: stepStatus.describe('PENDING: not reached yet; NOT_RESERVED: the saga ended without taking it'),
+  status: reservationStatus.describe('PENDING: not reached yet; NOT_RESERVED: the saga ended without taking it'),
   amount: z.int().optional().describe('price in minor units, once reserved'),
   currency: z.string().optional(),
 });
@@ -35,11 +34,11 @@ const reservationView = z.object({
 /** The response of GET /bookings/:id. */
 export const bookingViewSchema = z.object({
   bookingId: z.string(),
-  status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATED', 'CANCELLED']),
+  status: bookingStatus,
   traveler: z.object({ name: z.string(), email: z.string() }),
   reservations: z.object({ flight: reservationView, hotel: reservationView, car: reservationView.nullable() }),
   payment: z
-    .object({ status: z.enum(['CHARGED', 'REFUNDED']), amount: z.int().describe('minor units'), currency: z.string() })
+    .object({ status: paymentStatus, amount: z.int().describe('minor units'), currency: z.string() })
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),

@@ -1,5 +1,6 @@
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
-import type { DecodedEvent, Envelope, UnknownEvent } from './decode-event.ts';
+import type { OrderedEnvelope } from '../events/index.ts';
+import type { ConsumedEvent, UnknownEvent } from './consumed-event.ts';
 import { type EventConsumer, handlerFor } from './event-consumer.ts';
 import { EventOutOfOrder } from './event-order.ts';
 import { type InboxEntry, inboxPosition, takePlace } from './inbox-place.ts';
@@ -16,7 +17,7 @@ export type ApplyOutcome = 'applied' | 'skipped' | 'duplicate';
  * Most events have no handler in a given consumer: their inbox row is the whole effect, so it is one autocommitted
  * statement, with no transaction around it.
  */
-export async function applyEvent(prisma: Db, consumer: EventConsumer, event: DecodedEvent | UnknownEvent): Promise<ApplyOutcome> {
+export async function applyEvent(prisma: Db, consumer: EventConsumer, event: ConsumedEvent | UnknownEvent): Promise<ApplyOutcome> {
   const handler = 'unknownType' in event ? undefined : handlerFor(consumer, event.type);
   const entry: InboxEntry = {
     consumer: consumer.name,
@@ -33,14 +34,14 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Dec
     const position = await inboxPosition(prisma, entry);
     if (position.settled) return 'duplicate';
     if (event.sequence > position.lastSequence + 1) throw new EventOutOfOrder(event.bookingId, position.lastSequence + 1, event.sequence);
-    loaded = await consumer.load(event as DecodedEvent);
+    loaded = await consumer.load(event as ConsumedEvent);
   }
   try {
     if (!handler) return (await takePlace(prisma, entry)) === 'claimed' ? 'skipped' : 'duplicate';
     return await prisma.$transaction(async (tx) => {
       // The row goes in first: a second delivery of this event running at the same time waits on it, then fails.
       if ((await takePlace(tx, entry)) === 'duplicate') return 'duplicate';
-      await handler(tx, event as DecodedEvent, loaded);
+      await handler(tx, event as ConsumedEvent, loaded);
       return 'applied';
     }, transactionOptions);
   } catch (error) {
@@ -53,7 +54,7 @@ export async function applyEvent(prisma: Db, consumer: EventConsumer, event: Dec
  * Records that the consumer gave up on an event: it takes the event's place in the booking's sequence (so the
  * booking's later events are applied) and keeps the reason. A no-op if the event was settled meanwhile.
  */
-export async function recordDeadLetter(prisma: Db, consumer: EventConsumer, envelope: Envelope, reason: string): Promise<void> {
+export async function recordDeadLetter(prisma: Db, consumer: EventConsumer, envelope: OrderedEnvelope, reason: string): Promise<void> {
   try {
     await prisma.consumerInboxEvent.create({
       data: {

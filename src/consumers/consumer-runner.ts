@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/prisma.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import type { Delivery, DeliverySink } from '../transport/event-transport.ts';
 import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLetter } from './apply-event.ts';
-import { decodeEnvelope, decodeEvent, type Envelope, UndecodableEvent } from './decode-event.ts';
-import type { Delivery } from './delivery.ts';
+import { EventDecodeError, type OrderedEnvelope, readOrdering } from '../events/index.ts';
+import { readConsumedEvent } from './consumed-event.ts';
+import { createLaneScheduler } from './lane-scheduler.ts';
 import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
@@ -25,22 +27,24 @@ export interface ConsumerRunnerOptions {
   /** How often queued deliveries tell the transport they are still in hand (well under JetStream's ack wait). */
   keepAliveEveryMs?: number;
   /**
-   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again, the embedded log
-   * is read again from before it) instead of being retried or dead-lettered; e.g. the API a load step calls has
-   * already closed.
+   * The process is stopping: an event that fails now is left unsettled (the broker delivers it again) instead of
+   * being retried or dead-lettered; e.g. the API a load step calls has already closed.
    */
   signal?: AbortSignal;
 }
 
 /**
- * Runs one consumer over deliveries from any transport. Each booking has a lane: its events are applied one after
- * another, in sequence; lanes of different bookings run side by side, so an event that keeps failing holds up only
- * its own booking while it is retried, and then goes to the dead-letter path with the reason.
+ * Runs one consumer over deliveries from the broker. Each booking has a lane (lane-scheduler.ts): its events are
+ * applied one after another, in sequence; lanes of different bookings run side by side, so an event that keeps
+ * failing holds up only its own booking while it is retried, and then goes to the dead-letter path with the reason.
  *
  * An attempt counts against the event only while the database answers: when PostgreSQL itself is down, every event
  * fails, and none of them is to blame; they are retried, with backoff, until it is back.
  */
-export function createConsumerRunner(options: ConsumerRunnerOptions) {
+/** A delivery waiting in its booking's lane, with the ordering attributes already read off it. */
+type Queued = { delivery: Delivery; envelope: OrderedEnvelope };
+
+export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySink & { consumer: EventConsumer } {
   const { prisma, consumer, metrics, log = () => {} } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
@@ -51,28 +55,27 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
   const concurrency = options.concurrency ?? 8;
   const label = { consumer: consumer.name };
 
-  const lanes = new Map<string, Delivery[]>();
-  const ready: string[] = []; // bookings with work and no running lane
-  let running = 0;
-  let idle: (() => void) | undefined;
-
   // Deliveries wait in their lane (behind their booking's earlier events, or for a free slot): without a sign of
   // life the broker would deliver them again meanwhile, only for the inbox to discard the copy.
   let keepAliveTimer: NodeJS.Timeout | undefined;
-  const inHand = new Set<Delivery>();
-  const keepQueuedAlive = () => {
-    for (const delivery of inHand) delivery.keepAlive();
-    for (const lane of lanes.values()) for (const delivery of lane) delivery.keepAlive();
-  };
-  const watchQueue = () => {
-    if (lanes.size > 0 && !keepAliveTimer) {
-      keepAliveTimer = setInterval(keepQueuedAlive, options.keepAliveEveryMs ?? 2_000);
-      keepAliveTimer.unref();
-    } else if (lanes.size === 0 && keepAliveTimer) {
+  const lanes = createLaneScheduler<Queued>({
+    concurrency,
+    work: ({ delivery, envelope }) =>
+      settleInOrder(delivery, envelope).catch((error: Error) => {
+        // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
+        log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
+        delivery.redeliverLater(orderWaitMs);
+      }),
+    onBusyChange: (busy) => {
       clearInterval(keepAliveTimer);
       keepAliveTimer = undefined;
-    }
-  };
+      if (!busy) return;
+      keepAliveTimer = setInterval(() => {
+        for (const { delivery } of lanes.held()) delivery.keepAlive();
+      }, options.keepAliveEveryMs ?? 2_000);
+      keepAliveTimer.unref();
+    },
+  });
 
   function settle(delivery: Delivery, outcome: ApplyOutcome | 'dead_lettered') {
     delivery.ack();
@@ -82,7 +85,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
     }
   }
 
-  async function deadLetter(delivery: Delivery, envelope: Envelope | undefined, reason: string) {
+  async function deadLetter(delivery: Delivery, envelope: OrderedEnvelope | undefined, reason: string) {
     log(`${consumer.name}: dead-lettering ${envelope ? `${envelope.type} ${envelope.id} (booking ${envelope.subject})` : 'a message'}: ${reason}`);
     await delivery.deadLetter(reason, envelope?.id);
     if (envelope) await recordDeadLetter(prisma, consumer, envelope, reason);
@@ -91,13 +94,13 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
 
   const databaseAnswers = () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
 
-  async function settleInOrder(delivery: Delivery, envelope: Envelope): Promise<void> {
+  async function settleInOrder(delivery: Delivery, envelope: OrderedEnvelope): Promise<void> {
     if (delivery.deliveryCount > maxDeliveries) {
       return deadLetter(delivery, envelope, `delivered ${delivery.deliveryCount} times without being settled`);
     }
     for (let attempt = 1; ; ) {
       try {
-        settle(delivery, await applyEvent(prisma, consumer, decodeEvent(envelope)));
+        settle(delivery, await applyEvent(prisma, consumer, readConsumedEvent(envelope)));
         return;
       } catch (error) {
         if (error instanceof EventOutOfOrder) {
@@ -105,7 +108,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
           delivery.redeliverLater(orderWaitMs);
           return;
         }
-        if (error instanceof UndecodableEvent || error instanceof LateEvent || isPermanentFailure(error)) {
+        if (error instanceof EventDecodeError || error instanceof LateEvent || isPermanentFailure(error)) {
           return deadLetter(delivery, envelope, (error as Error).message);
         }
         metrics.consumerFailures.inc(label);
@@ -126,43 +129,15 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
     }
   }
 
-  async function runLane(bookingId: string) {
-    running += 1;
-    try {
-      const queue = lanes.get(bookingId);
-      while (queue && queue.length > 0) {
-        const delivery = queue.shift() as Delivery;
-        const envelope = decodeEnvelope(delivery.body); // decoded once already in dispatch: cannot fail here
-        inHand.add(delivery);
-        await settleInOrder(delivery, envelope)
-          .catch((error: Error) => {
-            // Only the dead-letter path itself can end here (the broker is down): leave it unacked, it comes back.
-            log(`${consumer.name}: could not settle ${envelope.id}: ${error.message}; it will be redelivered`);
-            delivery.redeliverLater(orderWaitMs);
-          })
-          .finally(() => inHand.delete(delivery));
-      }
-      lanes.delete(bookingId);
-    } finally {
-      running -= 1;
-      watchQueue();
-      startLanes();
-      if (running === 0 && lanes.size === 0) idle?.();
-    }
-  }
-
-  function startLanes() {
-    while (running < concurrency && ready.length > 0) void runLane(ready.shift() as string);
-  }
-
   return {
+    name: consumer.name,
     consumer,
 
     /** Queues a delivery on its booking's lane. Undecodable messages go to the dead-letter path directly. */
     dispatch(delivery: Delivery): void {
-      let envelope: Envelope;
+      let envelope: OrderedEnvelope;
       try {
-        envelope = decodeEnvelope(delivery.body);
+        envelope = readOrdering(delivery.body);
       } catch (error) {
         void deadLetter(delivery, undefined, (error as Error).message).catch((e: Error) => {
           log(`${consumer.name}: could not dead-letter an undecodable message: ${e.message}`);
@@ -170,24 +145,11 @@ export function createConsumerRunner(options: ConsumerRunnerOptions) {
         });
         return;
       }
-      const lane = lanes.get(envelope.subject);
-      if (lane) {
-        lane.push(delivery);
-        return;
-      }
-      lanes.set(envelope.subject, [delivery]);
-      ready.push(envelope.subject);
-      watchQueue();
-      startLanes();
+      lanes.push(envelope.subject, { delivery, envelope });
     },
 
     /** Resolves when every queued delivery has been worked on. */
-    async drained(): Promise<void> {
-      if (running === 0 && lanes.size === 0) return;
-      await new Promise<void>((resolve) => {
-        idle = resolve;
-      });
-    },
+    drained: () => lanes.drained(),
   };
 }
 

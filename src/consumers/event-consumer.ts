@@ -1,12 +1,12 @@
 import type { Tx } from '../db/prisma.ts';
-import type { EventType } from '../outbox/event-types.ts';
-import type { DecodedEvent } from './decode-event.ts';
+import type { EventType } from '../events/event-types.ts';
+import type { ConsumedEvent } from './consumed-event.ts';
 
 /**
  * A handler runs inside the transaction that also records the event in the consumer's inbox. Throw to retry.
  * `loaded` is what the consumer's `load` step returned for this event (undefined for a consumer without one).
  */
-export type EventHandler<T extends EventType> = (tx: Tx, event: DecodedEvent<T>, loaded?: unknown) => Promise<void>;
+export type EventHandler<T extends EventType> = (tx: Tx, event: ConsumedEvent<T>, loaded?: unknown) => Promise<void>;
 
 /** The handler registry: event type -> handler. A type without a handler is recorded as skipped. */
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
@@ -22,7 +22,7 @@ export interface EventConsumer {
    * Slow or remote work never holds a transaction open (with the embedded database, that session is shared with
    * the API of the same process: an HTTP call to it from inside a transaction would deadlock).
    */
-  load?: (event: DecodedEvent) => Promise<unknown>;
+  load?: (event: ConsumedEvent) => Promise<unknown>;
 }
 
 export function handlerFor(consumer: EventConsumer, type: string): EventHandler<EventType> | undefined {

@@ -1,8 +1,7 @@
 import { toJsonSchema } from '../lib/json-schema.ts';
 import { appVersion } from '../lib/app-version.ts';
 import { type AnyEventCatalog, eventCatalog } from './catalog.ts';
-import { cloudEventContentType, dataSchemaUri, eventSource, subjectFor } from '../outbox/cloud-event.ts';
-import { cloudEventEnvelopeSchema } from './envelope.ts';
+import { cloudEventContentType, cloudEventEnvelopeSchema, dataSchemaUri, eventSource, subjectFor } from './envelope.ts';
 import { eventDataJsonSchema } from './json-schema.ts';
 
 /** `com.tripsaga.booking.status-changed` + 1 -> `booking.status-changed.v1`, a valid AsyncAPI component key. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EventType } from '../outbox/event-types.ts';
+import { EventType } from './event-types.ts';
 import { type EventDefinition, defineEvent } from './define-event.ts';
 import {
   bookingCancelledV1,

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
-import type { EventType } from '../outbox/event-types.ts';
+import type { EventType } from './event-types.ts';
 import { type AnyEventCatalog, type DecodedData, eventCatalog } from './catalog.ts';
 import type { EventDefinition } from './define-event.ts';
 import { EventDecodeError, type RejectedEventFacts } from './decode-error.ts';
-import { cloudEventEnvelopeSchema, parseDataSchemaUri } from './envelope.ts';
+import { cloudEventEnvelopeSchema, parseDataSchemaUri, parseJsonObject } from './envelope.ts';
 
 interface DecodedEventBase {
   /** CloudEvent id (the outbox row id): the key for inbox dedupe. */
@@ -34,7 +34,7 @@ export type UntypedDecodedEvent = DecodedEventBase & { type: string; data: unkno
  */
 export function createEventDecoder(catalog: AnyEventCatalog) {
   return function decode(message: unknown): UntypedDecodedEvent {
-    const envelope = parseEnvelope(toObject(message));
+    const envelope = parseEnvelope(parseJsonObject(message));
     const declared = parseDataSchemaUri(envelope.dataschema);
     const facts: RejectedEventFacts = { id: envelope.id, type: envelope.type, subject: envelope.subject, version: declared?.version };
     if (!declared || declared.type !== envelope.type) {
@@ -49,6 +49,10 @@ export function createEventDecoder(catalog: AnyEventCatalog) {
       written > definition.latestVersion
         ? readNewer(definition, envelope.data, written, facts)
         : readAndUpcast(definition, envelope.data, written, facts);
+    const dataBookingId = (data as { bookingId?: unknown }).bookingId;
+    if (dataBookingId !== undefined && dataBookingId !== envelope.subject) {
+      throw new EventDecodeError('invalid-data', `data.bookingId ${String(dataBookingId)} differs from the subject ${envelope.subject}`, facts);
+    }
     const { id, source, subject, time, type } = envelope;
     return { id, source, subject, time, type, version: definition.latestVersion, writtenVersion: written, data };
   };
@@ -104,25 +108,6 @@ const decodeWithCatalog = createEventDecoder(eventCatalog);
 /** Decodes with the real catalog; narrow the result with `event.type`. */
 export function decodeEvent(message: unknown): DecodedEvent {
   return decodeWithCatalog(message) as DecodedEvent;
-}
-
-function toObject(message: unknown): object {
-  if (typeof message === 'string' || message instanceof Uint8Array) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(typeof message === 'string' ? message : new TextDecoder('utf-8', { fatal: true }).decode(message));
-    } catch (error) {
-      throw new EventDecodeError('unparseable', `not UTF-8 JSON: ${(error as Error).message}`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new EventDecodeError('unparseable', 'not a JSON object: a structured CloudEvent is one');
-    }
-    return parsed;
-  }
-  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-    throw new EventDecodeError('unparseable', 'not a JSON object: a structured CloudEvent is one');
-  }
-  return message;
 }
 
 function parseEnvelope(candidate: object) {

@@ -1,5 +1,5 @@
 import { type JsonSchema, toJsonSchema } from '../lib/json-schema.ts';
-import { dataSchemaUri } from '../outbox/cloud-event.ts';
+import { dataSchemaUri } from './envelope.ts';
 import type { EventDefinition } from './define-event.ts';
 
 export type { JsonSchema };

@@ -1,6 +1,6 @@
 import type { Tx } from '../db/prisma.ts';
 import { type EventData, eventCatalog } from '../events/catalog.ts';
-import type { EventType } from './event-types.ts';
+import type { EventType } from '../events/event-types.ts';
 
 export interface NewOutboxEvent<T extends EventType> {
   bookingId: string;

@@ -1,25 +1,16 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { EventTransportSetting } from '../config.ts';
 import { createConsumerRunner, type ConsumerRunnerOptions } from '../consumers/consumer-runner.ts';
 import type { EventConsumer } from '../consumers/event-consumer.ts';
-import { consumeFromJetStream } from '../consumers/jetstream-source.ts';
-import { consumeFromLocalLog } from '../consumers/local-log-source.ts';
 import { notifierConsumer } from '../consumers/notifier/notifier.ts';
-import { tripSummariesConsumer } from '../consumers/read-model/trip-summaries.ts';
+import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
-import { createBookingApiClient } from '../notifications/booking-api-client.ts';
+import { createBookingApiClient } from '../consumers/status-updates/booking-api-client.ts';
 import type { Database } from '../db/open-database.ts';
+import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
-import { connectNats, isNatsReachable } from '../nats/connection.ts';
-import { ensureStreams, natsTopology } from '../nats/topology.ts';
-import { createJetStreamTransport } from '../relay/jetstream-transport.ts';
-import { createLocalLogTransport } from '../relay/local-log-transport.ts';
+import { natsTopology, openJetStreamTransport } from '../transport/jetstream/index.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.ts';
-
-export type EventTransport = 'jetstream' | 'embedded';
 
 /**
  * The consumers a process runs unless told otherwise: the read model and the notifier (event-carried state), and
@@ -34,7 +25,6 @@ export function defaultConsumers({ apiBaseUrl, log = () => {} }: { apiBaseUrl?: 
 
 export interface EventPipelineOptions {
   db: Pick<Database, 'prisma' | 'openSession'>;
-  transport: EventTransport;
   natsUrl: string;
   natsSubjectRoot: string;
   metrics: PipelineMetrics;
@@ -49,19 +39,13 @@ export interface EventPipelineOptions {
   runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
 }
 
-/** `auto`: JetStream if a NATS server answers now, else the embedded path. */
-export async function resolveEventTransport(setting: EventTransportSetting, natsUrl: string): Promise<EventTransport> {
-  if (setting !== 'auto') return setting;
-  return (await isNatsReachable(natsUrl)) ? 'jetstream' : 'embedded';
-}
-
 /**
- * Starts the relay and/or the consumers of this process on one transport, in the background. Nothing here gives up:
+ * Starts the relay and/or the consumers of this process on NATS JetStream, in the background. Nothing here gives up:
  * an unreachable broker or database is waited out with backoff while the backlog is reported. `stop()` finishes
  * the work in hand and returns.
  */
 export function startEventPipeline(options: EventPipelineOptions) {
-  const { db, transport, metrics, log = () => {} } = options;
+  const { db, metrics, log = () => {} } = options;
   const topology = natsTopology(options.natsSubjectRoot);
   const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
@@ -69,43 +53,16 @@ export function startEventPipeline(options: EventPipelineOptions) {
   // Every lane of every consumer may wait on it at once (a retry's backoff): that is many listeners, not a leak.
   setMaxListeners(consumers.length * 16 + 16, signal);
   const relays: OutboxRelay[] = [];
-  let nc: NatsConnection | undefined;
-
-  const natsConnection = transport === 'jetstream'
-    ? connectNats(options.natsUrl, { name: 'tripsaga', signal, log }).then(async (connection) => {
-        nc = connection;
-        if (connection) await retry('creating the streams', async () => ensureStreams(await jetstreamManager(connection), topology));
-        return connection;
-      })
-    : Promise.resolve(undefined);
-
-  /** Repeats `work` until it succeeds or the pipeline stops. */
-  async function retry(what: string, work: () => Promise<void>) {
-    for (let attempt = 0; !signal.aborted; attempt += 1) {
-      try {
-        await work();
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        log(`${what} failed (${(error as Error).message}); retrying`);
-        await sleep(Math.min(500 * 2 ** attempt, 10_000), undefined, { signal }).catch(() => {});
-      }
-    }
-  }
+  const jetStream = openJetStreamTransport({ url: options.natsUrl, topology, metrics, signal, log });
 
   const tasks: Promise<void>[] = [];
   if (options.relay) {
-    const relayTransport = async () => {
-      if (transport === 'embedded') return createLocalLogTransport(db.prisma);
-      const connection = await natsConnection;
-      return connection && createJetStreamTransport({ nc: connection, prisma: db.prisma, topology });
-    };
     tasks.push(
-      relayTransport().then(async (relayVia) => {
-        if (!relayVia) return;
-        const relay = createOutboxRelay({ prisma: db.prisma, openSession: db.openSession, transport: relayVia, metrics, log, ...options.relayOptions });
+      jetStream.publisher().then(async (publisher) => {
+        if (!publisher) return;
+        const relay = createOutboxRelay({ prisma: db.prisma, openSession: db.openSession, publisher, metrics, log, ...options.relayOptions });
         relays.push(relay);
-        log(`relay ${relay.relayId}: publishing the outbox to ${transport === 'jetstream' ? `JetStream (${topology.eventsStream})` : 'the embedded event log'}`);
+        log(`relay ${relay.relayId}: publishing the outbox to JetStream (${topology.eventsStream})`);
         await relay.run(signal);
       }),
     );
@@ -114,29 +71,23 @@ export function startEventPipeline(options: EventPipelineOptions) {
     const runner = createConsumerRunner({ prisma: db.prisma, consumer, metrics, log, signal, ...options.runnerOptions });
     tasks.push(
       (async () => {
-        const connection = await natsConnection;
         while (!signal.aborted) {
-          await retry(`consumer ${consumer.name}`, async () => {
-            if (transport === 'embedded') await consumeFromLocalLog({ prisma: db.prisma, openSession: db.openSession, runner, metrics, signal, log });
-            else if (connection) await consumeFromJetStream({ nc: connection, topology, runner, metrics, signal });
-          });
+          await retryUntilAborted(`consumer ${consumer.name}`, () => jetStream.subscribe(runner), { signal, log });
           // The subscription ended without a stop (e.g. the consumer was deleted on the server): start it again.
           if (!signal.aborted) await sleep(1_000, undefined, { signal }).catch(() => {});
         }
       })(),
     );
   }
-  if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from ${transport === 'jetstream' ? `JetStream (${topology.eventsStream})` : 'the embedded event log'}`);
+  if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from JetStream (${topology.eventsStream})`);
 
   return {
-    transport,
     topology,
     relays,
     async stop(): Promise<void> {
       stopping.abort();
       await Promise.allSettled(tasks);
-      await natsConnection.catch(() => undefined);
-      await nc?.drain().catch(() => nc?.close());
+      await jetStream.close();
     },
   };
 }

@@ -7,6 +7,4 @@ export const lockClass = {
   relayMember: 7_400_001,
   /** One per outbox partition (id: the partition): whoever holds it publishes that partition's events. */
   relayPartition: 7_400_002,
-  /** Held while numbering events into the embedded event log, so the log's order is the order of commits. */
-  eventLog: 7_400_003,
 } as const;

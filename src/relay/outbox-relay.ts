@@ -5,8 +5,8 @@ import type { DbSession } from '../db/session.ts';
 import { createWakeSignal } from '../lib/wake-signal.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { createPartitionOwnership, type PartitionOwnership, relayPartitionCount } from './partition-ownership.ts';
-import { byBooking, measureBacklog, probeOutboxBacklog, readPendingEvents } from './pending-events.ts';
-import type { DeliveryReport, RelayTransport } from './transport.ts';
+import type { EventPublisher, PublishReport } from '../transport/event-transport.ts';
+import { byBooking, markPublished, measureBacklog, probeOutboxBacklog, readPendingEvents } from './pending-events.ts';
 
 /** NOTIFY channel of the outbox (the trigger in the migration fires it on every insert). */
 export const outboxChannel = 'tripsaga_outbox';
@@ -14,7 +14,7 @@ export const outboxChannel = 'tripsaga_outbox';
 export interface OutboxRelayOptions {
   prisma: Db;
   openSession: () => Promise<DbSession>;
-  transport: RelayTransport;
+  publisher: EventPublisher;
   metrics: PipelineMetrics;
   log?: (line: string) => void;
   batchSize?: number;
@@ -26,19 +26,19 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Moves committed outbox events to the transport: wakes on the commit of an outbox insert (LISTEN/NOTIFY), polls
+ * Moves committed outbox events to the broker: wakes on the commit of an outbox insert (LISTEN/NOTIFY), polls
  * as a fallback, publishes each booking's events in order and records each one as published only after the ack.
  * Any number of relays can run: the partitions they hold keep every booking with exactly one of them.
  */
 export function createOutboxRelay(options: OutboxRelayOptions) {
-  const { prisma, transport, metrics, log = () => {}, batchSize = 200, pollIntervalMs = 1_000, rebalanceIntervalMs = 1_000 } = options;
+  const { prisma, publisher, metrics, log = () => {}, batchSize = 200, pollIntervalMs = 1_000, rebalanceIntervalMs = 1_000 } = options;
   const partitionCount = options.partitionCount ?? relayPartitionCount;
   const relayId = randomUUID().slice(0, 8);
   const doorbell = createWakeSignal();
   let ownership: PartitionOwnership | undefined;
   let session: DbSession | undefined;
 
-  probeOutboxBacklog(metrics, prisma, transport.name);
+  probeOutboxBacklog(metrics, prisma, publisher.name);
 
   /** A session of our own: it holds the partition locks and listens to the outbox. Reopened if the connection drops. */
   async function ensureSession(): Promise<PartitionOwnership> {
@@ -55,8 +55,8 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     return fresh;
   }
 
-  function record(report: DeliveryReport) {
-    const transportLabel = { transport: transport.name };
+  function record(report: PublishReport) {
+    const transportLabel = { transport: publisher.name };
     metrics.relayPublished.inc(transportLabel, report.delivered.length);
     metrics.relayDuplicates.inc(transportLabel, report.duplicates);
     metrics.relayFailures.inc(transportLabel, report.failures.length);
@@ -69,7 +69,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   async function complain(message: string) {
     if (Date.now() - lastComplaint < 10_000) return;
     lastComplaint = Date.now();
-    const backlog = await measureBacklog(prisma, transport.pendingCondition).catch(() => undefined);
+    const backlog = await measureBacklog(prisma).catch(() => undefined);
     const waiting = backlog ? `; ${backlog.events} event(s) wait in the outbox, the oldest for ${Math.round(backlog.oldestAgeSeconds)} s` : '';
     log(`relay ${relayId}: ${message.replace(/\s+/g, ' ').trim()}${waiting}; retrying with backoff`);
   }
@@ -96,7 +96,6 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
               nextRebalance = Date.now() + rebalanceIntervalMs;
             }
             const events = partitions.length === 0 ? [] : await readPendingEvents(prisma, {
-              pending: transport.pendingCondition,
               partitions,
               partitionCount,
               limit: batchSize,
@@ -106,11 +105,13 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
               await doorbell.wait(Math.min(pollIntervalMs, Math.max(nextRebalance - Date.now(), 0)), signal);
               continue;
             }
-            const report = await transport.deliver(byBooking(events));
+            const report = await publisher.publish(byBooking(events));
+            // Marked only now, after the acks. Dying before this line re-sends these events: the broker drops them.
+            await markPublished(prisma, report.delivered.map((d) => d.event.id));
             record(report);
             if (report.failures.length > 0) {
               failures += 1;
-              await complain(`${report.failures.length} booking(s) not delivered (${report.failures[0]?.error.message})`);
+              await complain(`${report.failures.length} booking(s) not published (${report.failures[0]?.error.message})`);
               // Not the doorbell: during an outage every commit would ring it and cut the backoff short.
               await sleep(backoff(), undefined, { signal }).catch(() => {});
               continue;

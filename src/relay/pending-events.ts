@@ -1,17 +1,14 @@
 import { type Db, Prisma } from '../db/prisma.ts';
 import type { Backlog, PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { partitionOfBookingSql } from './partition-ownership.ts';
-import type { PendingEvent } from './transport.ts';
+import type { PendingEvent } from '../transport/event-transport.ts';
 
-/** Each transport keeps its own mark on an outbox row; NULL means the transport has not acknowledged it yet. */
-export const pendingOn = {
-  jetstream: Prisma.sql`published_at IS NULL`,
-  embedded: Prisma.sql`log_position IS NULL`,
-} as const;
+/** An outbox row the broker has not acknowledged yet. */
+export const notPublished = Prisma.sql`published_at IS NULL`;
 
-/** Reports the transport's outbox backlog in GET /metrics, measured when scraped. */
-export function probeOutboxBacklog(metrics: PipelineMetrics, prisma: Db, transport: keyof typeof pendingOn) {
-  metrics.probeOutbox(transport, () => measureBacklog(prisma, pendingOn[transport]));
+/** Reports the outbox backlog in GET /metrics, measured when scraped, under the broker's name (`transport` label). */
+export function probeOutboxBacklog(metrics: PipelineMetrics, prisma: Db, transport = 'jetstream') {
+  metrics.probeOutbox(transport, () => measureBacklog(prisma));
 }
 
 /**
@@ -20,13 +17,13 @@ export function probeOutboxBacklog(metrics: PipelineMetrics, prisma: Db, transpo
  */
 export async function readPendingEvents(
   prisma: Db,
-  { pending, partitions, partitionCount, limit }: { pending: Prisma.Sql; partitions: number[]; partitionCount: number; limit: number },
+  { partitions, partitionCount, limit }: { partitions: number[]; partitionCount: number; limit: number },
 ): Promise<PendingEvent[]> {
   return prisma.$queryRaw<PendingEvent[]>`
     SELECT position, id::text AS id, aggregate_id AS "aggregateId", sequence, type, schema_version AS "schemaVersion",
            data, occurred_at AS "occurredAt"
     FROM outbox_events
-    WHERE ${pending} AND ${Prisma.raw(partitionOfBookingSql(partitionCount))} = ANY(${partitions}::int[])
+    WHERE ${notPublished} AND ${Prisma.raw(partitionOfBookingSql(partitionCount))} = ANY(${partitions}::int[])
     ORDER BY position
     LIMIT ${limit}::int`;
 }
@@ -42,10 +39,16 @@ export function byBooking(events: PendingEvent[]): PendingEvent[][] {
   return [...bookings.values()];
 }
 
-/** How many committed events wait for a transport, and for how long the oldest has. */
-export async function measureBacklog(prisma: Db, pending: Prisma.Sql): Promise<Backlog> {
+/** Records the events the broker acknowledged as published: the relay never reads them again. */
+export async function markPublished(prisma: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await prisma.outboxEvent.updateMany({ where: { id: { in: ids }, publishedAt: null }, data: { publishedAt: new Date() } });
+}
+
+/** How many committed events wait for the broker, and for how long the oldest has. */
+export async function measureBacklog(prisma: Db): Promise<Backlog> {
   const [row] = await prisma.$queryRaw<{ events: number; oldest: Date | null }[]>`
-    SELECT count(*)::int AS events, min(occurred_at) AS oldest FROM outbox_events WHERE ${pending}`;
+    SELECT count(*)::int AS events, min(occurred_at) AS oldest FROM outbox_events WHERE ${notPublished}`;
   const oldest = row?.oldest ? new Date(row.oldest) : undefined;
   return { events: row?.events ?? 0, oldestAgeSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0 };
 }

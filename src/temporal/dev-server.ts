@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { isProcessAlive } from '../lib/pid-lock.ts';
+import { freePort } from '../lib/free-port.ts';
+import { stopOrphan, terminate } from '../lib/server-process.ts';
 
 /**
  * The dev server runs one history shard that looks for new tasks at most 20 times a second, which adds up to 50 ms to
@@ -47,7 +47,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const uiPort = options.uiPort === null ? null : options.uiPort || (await freePort());
   const stateDir = options.stateDir ?? (options.dbFilename ? path.dirname(options.dbFilename) : undefined);
   const pidFile = stateDir ? path.join(stateDir, 'temporal-dev-server.pid') : undefined;
-  if (pidFile) await stopOrphan(pidFile, log);
+  if (pidFile) await stopOrphan(pidFile, 'start-dev', 'Temporal dev server', log);
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
   if (options.dbFilename) {
@@ -111,39 +111,4 @@ async function waitUntilServing(address: string, namespace: string, child: Child
     }
   }
   throw new Error(`Temporal dev server on ${address} did not become ready in 60 s: ${String(lastError)}\n${recentOutput()}`);
-}
-
-async function terminate(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timeout = sleep(10_000).then(() => 'timeout');
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-/** A dev server left running by a process that was SIGKILLed would hold the port and the SQLite file. */
-async function stopOrphan(pidFile: string, log: (line: string) => void) {
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!pid || !isProcessAlive(pid)) return;
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes('start-dev')) return;
-  log(`Stopping the Temporal dev server left running by an earlier run (pid ${pid})`);
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && isProcessAlive(pid); i += 1) await sleep(200);
-  if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import type { Clock } from '../../activities/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { Db } from '../db/prisma.ts';

@@ -1,16 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { isNatsReachable } from '../../src/nats/connection.ts';
-import { type NatsTopology, natsTopology } from '../../src/nats/topology.ts';
-import { freePort } from '../../src/temporal/dev-server.ts';
-import type { CloudEvent } from '../../src/outbox/cloud-event.ts';
+import { ensureNatsServer, type NatsServer, startNatsServer } from '../../src/transport/jetstream/nats-server.ts';
+import { type NatsTopology, natsTopology } from '../../src/transport/jetstream/topology.ts';
+import { freePort } from '../../src/lib/free-port.ts';
+import type { CloudEvent } from '../../src/events/cloud-event.ts';
 
 /** The NATS server shared by everyone on this machine (.ci/run starts it). Tests use subjects and streams of their own. */
 export const sharedNatsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -34,7 +31,7 @@ export interface StoredMessage {
   subject: string;
   headers: Record<string, string>;
   /** The CloudEvent, or for a body that is not JSON (dead letters can be anything) a stand-in with no fields. */
-  event: CloudEvent;
+  event: CloudEvent & { bookingsequence: number };
   body: string;
 }
 
@@ -58,9 +55,9 @@ function stored(message: JsMsg): StoredMessage {
   const headers: Record<string, string> = {};
   for (const key of message.headers?.keys() ?? []) headers[key] = message.headers?.get(key) ?? '';
   const body = message.string();
-  let event = {} as CloudEvent;
+  let event = {} as StoredMessage['event'];
   try {
-    event = JSON.parse(body) as CloudEvent;
+    event = JSON.parse(body) as StoredMessage['event'];
   } catch {
     // kept as body only
   }
@@ -68,36 +65,28 @@ function stored(message: JsMsg): StoredMessage {
 }
 
 /**
- * A NATS server of the test's own (own port, own JetStream store), so it can be stopped and restarted without
- * touching the shared one. The binary: NATS_SERVER_BIN, else /usr/sbin/nats-server.
+ * A NATS server of the test's own (own port, own JetStream store), started the way `npm start` starts one, so it can
+ * be stopped and restarted without touching the shared one. The binary: NATS_SERVER_BIN, else one on PATH
+ * (/usr/sbin/nats-server here), else the cached build.
  */
 export async function startOwnNatsServer() {
   const port = await freePort();
   const storeDir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-nats-'));
-  const binary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-  const url = `nats://127.0.0.1:${port}`;
-  let child: ChildProcess | undefined;
+  const binary = await ensureNatsServer({ log: (line) => console.log(`[nats] ${line}`) });
+  let server: NatsServer | undefined;
 
   async function start() {
-    child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
-    const deadline = Date.now() + 15_000;
-    while (!(await isNatsReachable(url, 500))) {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`nats-server on ${port} did not start`);
-      await sleep(100);
-    }
+    server = await startNatsServer({ binary, storeDir, port });
   }
 
   async function stop(signal: NodeJS.Signals = 'SIGTERM') {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
+    await server?.stop(signal);
   }
 
   await start();
   return {
-    url,
+    url: `nats://127.0.0.1:${port}`,
+    storeDir,
     start,
     stop,
     async remove() {

@@ -11,7 +11,7 @@ export interface AppProcess {
 }
 
 /**
- * Runs an entry point (`src/relay/main.ts`, `src/main.ts`...) as its own process with `node --import tsx`, so the pid
+ * Runs an entry point (`src/entrypoints/relay.ts`, `src/entrypoints/start.ts`...) as its own process with `node --import tsx`, so the pid
  * is the process itself and SIGKILL lands where the test means it to. Resolves once `ready` appears in its output.
  */
 export async function startAppProcess(entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<AppProcess> {

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CloudEvent } from '../../src/outbox/cloud-event.ts';
+import type { CloudEvent } from '../../src/events/cloud-event.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/recorded-events/before-v2/', import.meta.url));
 

@@ -1,9 +1,10 @@
 import type { Tx } from '../../db/prisma.ts';
-import { EventType } from '../../outbox/event-types.ts';
-import type { DecodedEvent } from '../decode-event.ts';
+import { EventType } from '../../events/event-types.ts';
+import { formatMoney } from '../../lib/money.ts';
+import type { ConsumedEvent } from '../consumed-event.ts';
 import type { EventConsumer } from '../event-consumer.ts';
 
-type OutcomeEvent = DecodedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>;
+type OutcomeEvent = ConsumedEvent<'com.tripsaga.booking.confirmed' | 'com.tripsaga.booking.compensated' | 'com.tripsaga.booking.cancelled'>;
 
 /**
  * Tells the traveler how their booking ended. It writes the email it would send into `outgoing_emails` (a mailer
@@ -32,16 +33,15 @@ async function recordEmail(tx: Tx, event: OutcomeEvent) {
   });
 }
 
-function compose({ bookingId, status, reason, traveler, reservations }: OutcomeEvent['data']) {
-  const held = reservations.filter((r) => r.status === 'RESERVED');
-  const total = held.reduce((sum, r) => sum + r.amount, 0);
-  const money = (amount: number, currency = held[0]?.currency ?? 'EUR') => `${(amount / 100).toFixed(2)} ${currency}`;
-  const lines = held.map((r) => `- ${r.kind} ×${r.quantity}: ${money(r.amount, r.currency)}`);
-  switch (status) {
+function compose(data: OutcomeEvent['data']) {
+  const { bookingId, reason, traveler, reservations } = data;
+  const lines = reservations.filter((r) => r.status === 'RESERVED').map((r) => `- ${r.kind} ×${r.quantity}: ${formatMoney(r)}`);
+  switch (data.status) {
     case 'CONFIRMED':
       return {
         subject: `Your trip ${bookingId} is confirmed`,
-        body: [`Hello ${traveler.name},`, '', 'Your trip is booked:', ...lines, `Total: ${money(total)}`].join('\n'),
+        // The producer computed the total once (booking.confirmed v2 carries it; v1 events are upcast with it).
+        body: [`Hello ${traveler.name},`, '', 'Your trip is booked:', ...lines, `Total: ${formatMoney(data.total)}`].join('\n'),
       };
     case 'COMPENSATED':
       return {

@@ -1,6 +1,6 @@
-import type { BookingApiClient } from '../../notifications/booking-api-client.ts';
-import { handleBookingStatusChanged, type TripNotification } from '../../notifications/trip-notifications.ts';
-import { EventType } from '../../outbox/event-types.ts';
+import type { BookingApiClient } from '../../consumers/status-updates/booking-api-client.ts';
+import { handleBookingStatusChanged, type TripNotification } from './trip-notifications.ts';
+import { EventType } from '../../events/event-types.ts';
 import type { EventConsumer } from '../event-consumer.ts';
 
 /**

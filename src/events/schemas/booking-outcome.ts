@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reservedTotal } from '../../lib/money.ts';
 import { bookingId, amount, currency, money, offerId, reservationKind, traveler } from './common.ts';
 
 const reservation = z.object({
@@ -33,14 +34,6 @@ export const bookingConfirmedV2 = bookingConfirmedV1.extend({
   total: money.describe('the sum of the reservations, in their (single) currency'),
 });
 
-export function tripTotal(reservations: readonly { amount: number; currency: string; status: string }[]) {
-  const reserved = reservations.filter((r) => r.status === 'RESERVED');
-  const currencies = new Set(reserved.map((r) => r.currency));
-  if (currencies.size > 1) throw new Error(`a trip priced in several currencies has no single total: ${[...currencies].join(', ')}`);
-  // Offers are priced in EUR only (the API refuses anything else), so an empty trip is 0 EUR.
-  return { amount: reserved.reduce((sum, r) => sum + r.amount, 0), currency: reserved[0]?.currency ?? 'EUR' };
-}
-
 export function upcastBookingConfirmedV1(v1: z.output<typeof bookingConfirmedV1>): z.input<typeof bookingConfirmedV2> {
-  return { ...v1, total: tripTotal(v1.reservations) };
+  return { ...v1, total: reservedTotal(v1.reservations) };
 }

@@ -1,4 +1,4 @@
-import { type BookingView, bookingViewSchema } from '../bookings/booking-view.ts';
+import { type BookingView, bookingViewSchema } from '../../bookings/booking-view.ts';
 
 export class BookingApiError extends Error {
   override readonly name = 'BookingApiError';

@@ -1,6 +1,7 @@
-import type { BookingView } from '../bookings/booking-view.ts';
-import type { DecodedEvent } from '../events/decode.ts';
-import type { EventType } from '../outbox/event-types.ts';
+import type { BookingView } from '../../bookings/booking-view.ts';
+import type { DecodedEvent } from '../../events/decode.ts';
+import type { EventType } from '../../events/event-types.ts';
+import { formatMoney, reservedTotal } from '../../lib/money.ts';
 import { BookingApiError } from './booking-api-client.ts';
 
 export interface TripNotification {
@@ -13,8 +14,6 @@ export interface TripNotification {
   text: string;
 }
 
-const euros = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} ${currency}`;
-
 /**
  * What to tell the traveler about a booking as it is now. Pure: the consumer of `booking.status-changed` reads
  * the booking from the API and passes it here. Reading the current state means a late or replayed notification
@@ -23,14 +22,14 @@ const euros = (minor: number, currency: string) => `${(minor / 100).toFixed(2)} 
  */
 export function notificationFor(booking: BookingView): TripNotification {
   const { bookingId, status, traveler } = booking;
-  const reserved = Object.values(booking.reservations).filter((r) => r !== null && r.status === 'RESERVED');
-  const total = reserved.reduce((sum, r) => sum + (r?.amount ?? 0), 0);
-  const currency = reserved[0]?.currency ?? 'EUR';
+  const reserved = Object.values(booking.reservations).flatMap((r) =>
+    r?.status === 'RESERVED' && r.amount !== undefined && r.currency !== undefined ? [{ amount: r.amount, currency: r.currency }] : [],
+  );
   const message = {
     PENDING: { subject: 'We are booking your trip', text: `We are reserving your trip ${bookingId}; you will hear from us in a moment.` },
     CONFIRMED: {
       subject: 'Your trip is confirmed',
-      text: `Your trip ${bookingId} is booked: ${reserved.length} reservations, ${euros(total, currency)} in total.`,
+      text: `Your trip ${bookingId} is booked: ${reserved.length} reservations, ${formatMoney(reservedTotal(reserved))} in total.`,
     },
     COMPENSATED: {
       subject: 'We could not book your trip',

@@ -1,6 +1,6 @@
 import { type JetStreamManager, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { subjectFor } from '../outbox/cloud-event.ts';
+import { subjectFor } from '../../events/cloud-event.ts';
 
 /** The streams and subjects of one deployment, all named from one root (default `tripsaga`). */
 export interface NatsTopology {

@@ -1,10 +1,11 @@
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { createServices } from '../services.ts';
+import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
+import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
-import { createBookingWorker } from './create-worker.ts';
-import { runSagaStarter } from './saga-starter.ts';
+import { createBookingWorker } from '../worker/create-worker.ts';
+import { runSagaStarter } from '../worker/saga-starter.ts';
 
 /** `npm run worker`: the saga worker alone, for deployments with a real PostgreSQL and Temporal cluster. */
 const log = (line: string) => console.log(`[worker] ${line}`);
@@ -16,21 +17,16 @@ const { connection, namespace } = await connectWorkerConnection(config.temporalA
 const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
 const temporal = await connectClient(config.temporalAddress);
 await ensureSearchAttributes(temporal, log);
-const { bookings } = createServices(config, db, temporal, log);
+// The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).
+const bookings = createBookings(config, db, temporal, log);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => starterStop.abort());
+onStopSignal(log, 'letting running activities finish', () => starterStop.abort());
 
 log(`polling task queue ${config.taskQueue} on ${namespace}`);
 try {
   await worker.run(); // resolves after SIGINT/SIGTERM, once running activities have finished
 } finally {
   starterStop.abort();
-  await starter;
-  await temporal.connection.close();
-  await connection.close();
-  await db.close();
-  log('stopped');
-  // Everything we opened is closed; do not wait on handles held by libraries' internals (the native runtime).
-  process.exit();
+  await closeAndExit(log, [() => starter, () => temporal.connection.close(), () => connection.close(), db.close]);
 }

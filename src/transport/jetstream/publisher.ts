@@ -1,15 +1,12 @@
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import type { Db } from '../db/prisma.ts';
-import { forEachConcurrently } from '../lib/for-each-concurrently.ts';
-import type { NatsTopology } from '../nats/topology.ts';
-import { cloudEventContentType, toCloudEvent } from '../outbox/cloud-event.ts';
-import { pendingOn } from './pending-events.ts';
-import type { DeliveryReport, PendingEvent, RelayTransport } from './transport.ts';
+import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
+import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
+import type { EventPublisher, PendingEvent, PublishReport } from '../event-transport.ts';
+import type { NatsTopology } from './topology.ts';
 
-export interface JetStreamTransportOptions {
+export interface JetStreamPublisherOptions {
   nc: NatsConnection;
-  prisma: Db;
   topology: NatsTopology;
   /** How long to wait for the broker's ack of one event. */
   publishTimeoutMs?: number;
@@ -22,11 +19,11 @@ export interface JetStreamTransportOptions {
  * the broker drops a re-sent event within its duplicate window. A booking's next event is sent only after the
  * previous one was acknowledged, so a failure can never let a later event overtake an earlier one.
  */
-export function createJetStreamTransport(options: JetStreamTransportOptions): RelayTransport {
-  const { nc, prisma, topology, publishTimeoutMs = 5_000, concurrency = 32 } = options;
+export function createJetStreamPublisher(options: JetStreamPublisherOptions): EventPublisher {
+  const { nc, topology, publishTimeoutMs = 5_000, concurrency = 32 } = options;
   const js: JetStreamClient = jetstream(nc, { timeout: publishTimeoutMs });
 
-  async function publish(event: PendingEvent): Promise<boolean> {
+  async function publishOne(event: PendingEvent): Promise<boolean> {
     const h = headers();
     h.set('content-type', cloudEventContentType);
     const ack = await js.publish(topology.subjectFor(event.type), JSON.stringify(toCloudEvent(event)), {
@@ -41,14 +38,13 @@ export function createJetStreamTransport(options: JetStreamTransportOptions): Re
 
   return {
     name: 'jetstream',
-    pendingCondition: pendingOn.jetstream,
 
-    async deliver(bookings: PendingEvent[][]): Promise<DeliveryReport> {
-      const report: DeliveryReport = { delivered: [], failures: [], duplicates: 0 };
+    async publish(bookings: PendingEvent[][]): Promise<PublishReport> {
+      const report: PublishReport = { delivered: [], failures: [], duplicates: 0 };
       await forEachConcurrently(bookings, concurrency, async (events) => {
         for (const event of events) {
           try {
-            if (await publish(event)) report.duplicates += 1;
+            if (await publishOne(event)) report.duplicates += 1;
             report.delivered.push({ event, ackedAt: new Date() });
           } catch (error) {
             report.failures.push({ bookingId: event.aggregateId, error: error as Error });
@@ -56,18 +52,7 @@ export function createJetStreamTransport(options: JetStreamTransportOptions): Re
           }
         }
       });
-      // Marked only now, after the acks. Dying before this line re-sends these events: the broker drops them.
-      if (report.delivered.length > 0) {
-        await prisma.outboxEvent.updateMany({
-          where: { id: { in: report.delivered.map((d) => d.event.id) }, publishedAt: null },
-          data: { publishedAt: new Date() },
-        });
-      }
       return report;
-    },
-
-    async close() {
-      // The connection belongs to whoever opened it.
     },
   };
 }

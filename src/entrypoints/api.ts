@@ -1,10 +1,11 @@
+import { serve } from '../api/serve.ts';
 import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
+import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { probeOutboxBacklog } from '../relay/pending-events.ts';
 import { createServices } from '../services.ts';
 import { connectClient } from '../temporal/connection.ts';
-import { serve } from './serve.ts';
 
 /** `npm run api`: the HTTP API alone, for deployments with a real PostgreSQL and Temporal cluster. */
 const log = (line: string) => console.log(`[api] ${line}`);
@@ -15,18 +16,9 @@ const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: c
 const temporal = await connectClient(config.temporalAddress);
 const metrics = createPipelineMetrics();
 // The relay runs elsewhere; the outbox backlog is in the database, so the API reports it too.
-probeOutboxBacklog(metrics, db.prisma, config.eventTransport === 'embedded' ? 'embedded' : 'jetstream');
+probeOutboxBacklog(metrics, db.prisma);
 const { app } = createServices(config, db, temporal, log, metrics);
 const server = await serve(app, config.port);
 log(`listening on http://localhost:${server.port}`);
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    log(`${signal}: finishing in-flight requests`);
-    await server.close();
-    await temporal.connection.close();
-    await db.close();
-    log('stopped');
-    process.exit();
-  });
-}
+onStopSignal(log, 'finishing in-flight requests', () => closeAndExit(log, [server.close, () => temporal.connection.close(), db.close]));

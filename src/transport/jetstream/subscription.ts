@@ -1,20 +1,19 @@
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
-import { ensureStreams, isNotFound, type NatsTopology } from '../nats/topology.ts';
-import { cloudEventContentType } from '../outbox/cloud-event.ts';
-import type { ConsumerRunner } from './consumer-runner.ts';
-import type { Delivery } from './delivery.ts';
+import type { PipelineMetrics } from '../../metrics/pipeline-metrics.ts';
+import { cloudEventContentType } from '../../events/cloud-event.ts';
+import type { Delivery, DeliverySink } from '../event-transport.ts';
+import { ensureStreams, isNotFound, type NatsTopology } from './topology.ts';
 
-export interface JetStreamSourceOptions {
+export interface JetStreamSubscriptionOptions {
   nc: NatsConnection;
   topology: NatsTopology;
-  runner: ConsumerRunner;
+  sink: DeliverySink;
   metrics: PipelineMetrics;
   signal: AbortSignal;
   /**
    * How long the broker waits for an ack before redelivering: also how long an ack lost with a dropped connection
-   * takes to come back as a redelivery (the inbox then absorbs it). The runner keeps long retries alive.
+   * takes to come back as a redelivery (the inbox then absorbs it). The sink keeps long retries alive.
    */
   ackWaitMs?: number;
 }
@@ -23,9 +22,9 @@ export interface JetStreamSourceOptions {
  * Feeds a consumer from its durable JetStream consumer (named after it) over every event subject. Messages are
  * acked only once their effect and inbox row have committed; anything unacked comes back, and the inbox absorbs it.
  */
-export async function consumeFromJetStream(options: JetStreamSourceOptions): Promise<void> {
-  const { nc, topology, runner, metrics, signal, ackWaitMs = 10_000 } = options;
-  const name = runner.consumer.name;
+export async function consumeFromJetStream(options: JetStreamSubscriptionOptions): Promise<void> {
+  const { nc, topology, sink, metrics, signal, ackWaitMs = 10_000 } = options;
+  const name = sink.name;
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, topology);
   await ensureDurableConsumer(jsm, topology, name, ackWaitMs);
@@ -40,10 +39,10 @@ export async function consumeFromJetStream(options: JetStreamSourceOptions): Pro
   const stop = () => void messages.stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    for await (const message of messages) runner.dispatch(deliveryOf(message, js, topology, name));
+    for await (const message of messages) sink.dispatch(deliveryOf(message, js, topology, name));
   } finally {
     signal.removeEventListener('abort', stop);
-    await runner.drained();
+    await sink.drained();
   }
 }
 

@@ -1,22 +1,24 @@
 import path from 'node:path';
-import { serve } from './api/serve.ts';
-import { loadConfig } from './config.ts';
-import { openDatabase } from './db/open-database.ts';
-import { createPipelineMetrics } from './metrics/pipeline-metrics.ts';
-import { resolveEventTransport, startEventPipeline } from './pipeline/event-pipeline.ts';
-import { createServices } from './services.ts';
-import { ensureTemporalCli } from './temporal/cli.ts';
-import { connectClient, connectWorkerConnection } from './temporal/connection.ts';
-import { devServerSearchAttributes } from './temporal/search-attributes.ts';
-import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from './temporal/dev-server.ts';
-import { createBookingWorker } from './worker/create-worker.ts';
-import { runSagaStarter } from './worker/saga-starter.ts';
+import { serve } from '../api/serve.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
+import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { startEventPipeline } from '../pipeline/event-pipeline.ts';
+import { createServices } from '../services.ts';
+import { ensureTemporalCli } from '../temporal/cli.ts';
+import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
+import { type DevServer, responsiveDevServerConfig, startTemporalDevServer } from '../temporal/dev-server.ts';
+import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
+import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
+import { createBookingWorker } from '../worker/create-worker.ts';
+import { runSagaStarter } from '../worker/saga-starter.ts';
 
 /**
  * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
- * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db),
- * so a restart picks up the sagas that were running. The outbox relay and the consumers run here too: on NATS
- * JetStream when a server answers at NATS_URL, else on the embedded event log in the database.
+ * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db);
+ * without NATS_URL it runs a nats-server with JetStream (store in .data/nats/), so a restart picks up the sagas that
+ * were running and the events not yet applied. The outbox relay and the consumers run here too.
  */
 const log = (line: string) => console.log(`[tripsaga] ${line}`);
 const config = loadConfig();
@@ -28,14 +30,20 @@ if (!temporalAddress) {
   devServer = await startTemporalDevServer({
     cliPath: await ensureTemporalCli({ log }),
     dbFilename: path.join(config.dataDir, 'temporal.db'),
-    port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
-    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+    port: config.temporalDevPort,
+    uiPort: config.temporalUiPort,
     namespace: config.temporalNamespace,
     searchAttributes: devServerSearchAttributes(),
     dynamicConfig: responsiveDevServerConfig,
     log,
   });
   temporalAddress = devServer.address;
+}
+let natsServer: NatsServer | undefined;
+let natsUrl = config.natsUrl;
+if (!natsUrl) {
+  natsServer = await startNatsServer({ binary: await ensureNatsServer({ log }), storeDir: path.join(config.dataDir, 'nats'), log });
+  natsUrl = natsServer.url;
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
@@ -44,13 +52,11 @@ const temporal = await connectClient(temporalAddress);
 const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
 const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
-const transport = await resolveEventTransport(config.eventTransport ?? 'auto', config.natsUrl);
 const server = await serve(app, config.port);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
   db,
-  transport,
-  natsUrl: config.natsUrl,
+  natsUrl,
   natsSubjectRoot: config.natsSubjectRoot,
   metrics,
   relay: true,
@@ -62,33 +68,27 @@ const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
-log(transport === 'jetstream' ? `events: NATS JetStream at ${config.natsUrl}` : `events: embedded event log (no NATS answered at ${config.natsUrl})`);
+log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: finishing in-flight requests and draining the worker`);
-    starterStop.abort();
-    void server.close();
-  });
-}
+onStopSignal(log, 'finishing in-flight requests and draining the worker', () => {
+  starterStop.abort();
+  void server.close().catch(() => {});
+});
 
 try {
   await worker.run();
 } finally {
   starterStop.abort();
-  await server.close().catch(() => {});
-  await starter;
-  await pipeline.stop();
-  await temporal.connection.close();
-  await connection.close();
-  await devServer?.stop();
-  await db.close();
-  log('stopped');
-  // Everything we opened is closed; do not wait on handles held by libraries' internals (the native runtime).
-  process.exit();
+  await closeAndExit(log, [
+    () => server.close().catch(() => {}),
+    () => starter,
+    pipeline.stop,
+    () => temporal.connection.close(),
+    () => connection.close(),
+    devServer?.stop,
+    natsServer && (() => natsServer.stop()),
+    db.close,
+  ]);
 }

@@ -23,7 +23,7 @@ export async function connectNats(
   return undefined;
 }
 
-/** One quick attempt: does a NATS server answer at `url`? (`npm start` picks the embedded path when not.) */
+/** One quick attempt: does a NATS server answer at `url`? */
 export async function isNatsReachable(url: string, timeoutMs = 2_000): Promise<boolean> {
   try {
     const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false });

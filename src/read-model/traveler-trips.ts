@@ -1,20 +1,22 @@
 import { z } from 'zod';
-import type { Db } from '../../db/prisma.ts';
+import { bookingStatus, paymentStatus, reservationStatus } from '../bookings/trip-vocabulary.ts';
+import type { Db } from '../db/prisma.ts';
 
 const legView = z.object({
   offerId: z.string(),
   offerName: z.string().optional(),
   quantity: z.int(),
-  status: z.enum(['REQUESTED', 'RESERVED', 'RELEASED']),
+  status: reservationStatus,
   amount: z.int().optional(),
   currency: z.string().optional(),
 });
 
 export const tripView = z.object({
   bookingId: z.string(),
-  status: z.enum(['PENDING', 'CONFIRMED', 'COMPENSATED', 'CANCELLED']),
+  status: bookingStatus,
   legs: z.object({ flight: legView.optional(), hotel: legView.optional(), car: legView.optional() }),
-  total: z.object({ amount: z.int(), currency: z.string().nullable() }),
+  total: z.object({ amount: z.int(), currency: z.string().nullable() }).describe('the charge once taken (also after a refund), else the legs reserved so far'),
+  payment: z.object({ status: paymentStatus }).nullable().describe('the charge for the trip, as GET /bookings/:id says: null until it is taken'),
   reason: z.string().optional().describe('why the trip was compensated or cancelled'),
   requestedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime().describe('time of the last event applied to this trip'),
@@ -42,6 +44,7 @@ export function createTravelerTrips(prisma: Db) {
             status: row.status,
             legs: row.legs,
             total: { amount: row.totalAmount, currency: row.currency },
+            payment: row.paymentStatus ? { status: row.paymentStatus } : null,
             ...(row.reason ? { reason: row.reason } : {}),
             requestedAt: row.requestedAt.toISOString(),
             updatedAt: row.updatedAt.toISOString(),

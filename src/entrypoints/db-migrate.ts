@@ -1,8 +1,9 @@
 // `npm run db:migrate`: applies the pending migrations in prisma/migrations to the PostgreSQL database at DATABASE_URL.
 import pg from 'pg';
-import { applyMigrations, pgExecutor } from './migrations.ts';
+import { loadConfig } from '../config.ts';
+import { applyMigrations, pgExecutor } from '../db/migrations.ts';
 
-const url = process.env.DATABASE_URL;
+const url = loadConfig().databaseUrl;
 if (!url) {
   console.error('DATABASE_URL is not set: point it at the PostgreSQL database to migrate, e.g.');
   console.error('  DATABASE_URL=postgresql://user@127.0.0.1:5432/tripsaga npm run db:migrate');
