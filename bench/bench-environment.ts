@@ -6,6 +6,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
+import { type DataProtection, loadDataProtection } from '../src/data-protection/data-protection.ts';
+import { generatedKeyEnvironment } from '../src/data-protection/keys.ts';
 import { applyMigrations, pgExecutor } from '../src/db/migrations.ts';
 import { isNatsReachable } from '../src/transport/jetstream/connection.ts';
 import { type NatsTopology, natsTopology } from '../src/transport/jetstream/topology.ts';
@@ -32,6 +34,8 @@ export interface BenchEnvironment {
   offers: OfferPool;
   temporalAddress: string;
   temporal: Client;
+  /** The keys every process of the run shares (passed to the children in their environment). */
+  protection: DataProtection;
   apiUrl: string;
   sagaTaskQueue: string;
   bareTaskQueue: string;
@@ -100,11 +104,14 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const pipeline = (await isNatsReachable(natsUrl)) ? { natsUrl, topology } : { skipped: `no NATS server answered at ${natsUrl}` };
     if ('skipped' in pipeline) log(`event pipeline not started: ${pipeline.skipped}`);
     else cleanups.push(() => deleteStreams(natsUrl, topology));
+    const keyEnvironment = generatedKeyEnvironment();
+    const protection = await loadDataProtection({ env: keyEnvironment, dataDir: '' });
     const common = {
       DATABASE_URL: database.url,
       TEMPORAL_ADDRESS: devServer.address,
       TEMPORAL_NAMESPACE: devServer.namespace,
       MIGRATE_ON_START: 'false',
+      ...keyEnvironment,
       BOOKING_CANCELLATION_WINDOW: plan.cancellationWindow,
       // As the Dockerfile runs them.
       NODE_ENV: 'production',
@@ -145,7 +152,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed) throw failed.reason;
 
-    const temporal = await connectClient(devServer.address);
+    const temporal = await connectClient(devServer.address, protection.dataConverter);
     cleanups.push(() => temporal.connection.close());
 
     const measured: MeasuredProcess[] = [
@@ -161,6 +168,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       offers,
       temporalAddress: devServer.address,
       temporal,
+      protection,
       apiUrl: `http://127.0.0.1:${apiPort}`,
       sagaTaskQueue,
       bareTaskQueue,

@@ -74,6 +74,7 @@ export async function explainHotPath(env: BenchEnvironment): Promise<HotPathPlan
     taskQueue: `bench-plans-${randomUUID()}`,
     clock: systemClock,
     temporalUiUrl: 'http://localhost:8233',
+    travelerPseudonym: env.protection.travelerPseudonym,
   });
   // The same reads for GET /bookings/:id, with a Temporal client whose query fails at once: no worker polls the task
   // queue above, so the real one would wait out its 2 s deadline for an answer that adds no SQL.
@@ -88,6 +89,7 @@ export async function explainHotPath(env: BenchEnvironment): Promise<HotPathPlan
     taskQueue: 'none',
     clock: systemClock,
     temporalUiUrl: 'http://localhost:8233',
+    travelerPseudonym: env.protection.travelerPseudonym,
   });
   const activities = createActivities({ prisma: db });
   let bookingId: string | undefined;

@@ -37,7 +37,10 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const started = Date.now();
 const flakyHotelOffers = new Set<string>();
 let real: ReturnType<typeof createActivities> | undefined;
+// Committed fixtures are kept readable without keys: the payload codec passes unencrypted payloads through, so the
+// replay suite also proves that histories from before encryption still replay.
 const sandbox = await startSandbox(log, {
+  plaintextPayloads: true,
   activities: {
     // The hotel step of a "retried-step" run commits, then loses its connection: Temporal retries it.
     reserveHotel: async (input: ReserveInput) => {
@@ -61,7 +64,15 @@ try {
       let service = services.get(cancellationWindow);
       if (!service) {
         const { prisma, temporal, taskQueue } = sandbox;
-        service = createBookingService({ prisma, temporal, taskQueue, clock: systemClock, temporalUiUrl: 'http://localhost:8233', cancellationWindow });
+        service = createBookingService({
+          prisma,
+          temporal,
+          taskQueue,
+          clock: systemClock,
+          temporalUiUrl: 'http://localhost:8233',
+          cancellationWindow,
+          travelerPseudonym: sandbox.protection.travelerPseudonym,
+        });
         services.set(cancellationWindow, service);
       }
       return service;

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { defaultServerQuery, replayRunsFromServer } from '../src/replay/replay-from-server.ts';
+import { loadConfig } from '../src/config.ts';
+import { loadDataProtection } from '../src/data-protection/data-protection.ts';
 import { connectClient } from '../src/temporal/connection.ts';
 import { workflowsPath } from '../src/worker/create-worker.ts';
 
@@ -24,10 +26,12 @@ if (!Number.isInteger(limit) || limit < 1) {
 
 // A failing replay is reported below, once per run; core's own warning about it would say the same thing again.
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-const client = await connectClient();
+// The histories arrive encrypted; the replayer decrypts them with the same keys the workers use.
+const { dataConverter } = await loadDataProtection({ dataDir: loadConfig().dataDir });
+const client = await connectClient(undefined, dataConverter);
 try {
   console.log(`Replaying up to ${limit} runs matching \`${values.query}\` on ${client.options.namespace} against ${workflowsPath}`);
-  const runs = await replayRunsFromServer(client, { query: values.query, limit, code: { workflowsPath } });
+  const runs = await replayRunsFromServer(client, { query: values.query, limit, code: { workflowsPath, dataConverter } });
   for (const run of runs) console.log(`  ${run.workflowId}  ${run.status.padEnd(10)}  ${run.error ? `BREAKS  ${reason(run.error)}` : 'ok'}`);
   const broken = runs.filter((run) => run.error).length;
   if (runs.length === 0) {

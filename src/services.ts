@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
 import { systemClock } from './lib/clock.ts';
 import { createApp } from './api/app.ts';
+import { operatorSecretAuthorizer } from './api/codec-endpoint.ts';
 import { createBookingService } from './bookings/booking-service.ts';
 import { type AppConfig, defaultTemporalUiUrl } from './config.ts';
+import type { DataProtection } from './data-protection/data-protection.ts';
 import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
@@ -16,10 +18,11 @@ export function createServices(
   config: AppConfig,
   db: Database,
   temporal: Client,
+  protection: DataProtection,
   log: (line: string) => void,
   metrics: PipelineMetrics = createPipelineMetrics(),
 ) {
-  const bookings = createBookings(config, db, temporal, log);
+  const bookings = createBookings(config, db, temporal, protection, log);
   const app = createApp({
     bookings,
     offers: createOfferService(db.prisma),
@@ -31,13 +34,29 @@ export function createServices(
         await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflowService.getSystemInfo({}));
       },
     },
+    // Interim: a shared operator secret. The Web UI at temporalUiUrl may call it from the browser.
+    ...(protection.codecOperatorToken
+      ? {
+          codec: {
+            codec: protection.codec,
+            authorize: operatorSecretAuthorizer(protection.codecOperatorToken),
+            allowedOrigins: [new URL(config.temporalUiUrl ?? defaultTemporalUiUrl).origin],
+          },
+        }
+      : {}),
     log,
   });
   return { bookings, app, metrics };
 }
 
 /** The booking service alone: what the saga starter of `npm run worker` needs (the API runs elsewhere). */
-export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, temporal: Client, log: (line: string) => void) {
+export function createBookings(
+  config: AppConfig,
+  db: Pick<Database, 'prisma'>,
+  temporal: Client,
+  protection: Pick<DataProtection, 'travelerPseudonym'>,
+  log: (line: string) => void,
+) {
   return createBookingService({
     prisma: db.prisma,
     temporal,
@@ -45,6 +64,7 @@ export function createBookings(config: AppConfig, db: Pick<Database, 'prisma'>, 
     clock: systemClock,
     temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl,
     cancellationWindow: config.cancellationWindow,
+    travelerPseudonym: protection.travelerPseudonym,
     log,
   });
 }

@@ -200,7 +200,7 @@ describe('saga starter', () => {
     // A booking accepted while Temporal was unreachable: committed, but its saga never started.
     const { createBookingService } = await import('../src/bookings/booking-service.ts');
     const { connectClient } = await import('../src/temporal/connection.ts');
-    const deadClient = await connectClient(h.temporalAddress);
+    const deadClient = await connectClient(h.temporalAddress, h.protection.dataConverter);
     await deadClient.connection.close();
     const offline = createBookingService({
       prisma: h.prisma,
@@ -208,6 +208,7 @@ describe('saga starter', () => {
       taskQueue: h.taskQueue,
       clock: { now: () => new Date() },
       temporalUiUrl: 'http://localhost:8233',
+      travelerPseudonym: h.protection.travelerPseudonym,
     });
     const { booking } = await offline.createBooking(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
     expect((await h.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).workflowStartedAt).toBeNull();

@@ -8,6 +8,7 @@ import { stepKey } from '../activities/run-step-once.ts';
 import { seedConfirmedBookings } from '../bench/seed-confirmed-bookings.ts';
 import { type OfferPool, resetBookings, seedOffers, seedPendingBookings } from '../bench/seed.ts';
 import { createBookingService } from '../src/bookings/booking-service.ts';
+import { travelerPseudonym } from '../src/data-protection/traveler-pseudonym.ts';
 import { type BookingView, toBookingView } from '../src/bookings/booking-view.ts';
 import { applyEvent } from '../src/consumers/apply-event.ts';
 import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
@@ -28,6 +29,7 @@ let pool: pg.Pool;
 let database: Database;
 let prisma: Db;
 let offers: OfferPool;
+const pseudonym = travelerPseudonym(Buffer.alloc(32, 7));
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('bench_seed');
@@ -48,7 +50,14 @@ async function realConfirmedTrip(acceptedBy: 'api' | 'pending seed'): Promise<st
   let bookingId: string;
   if (acceptedBy === 'api') {
     const noSaga = { workflow: { start: async () => undefined }, options: { namespace: 'default' } } as unknown as Client;
-    const bookings = createBookingService({ prisma, temporal: noSaga, taskQueue: 'none', clock: systemClock, temporalUiUrl: 'http://ui.invalid' });
+    const bookings = createBookingService({
+      prisma,
+      temporal: noSaga,
+      taskQueue: 'none',
+      clock: systemClock,
+      temporalUiUrl: 'http://ui.invalid',
+      travelerPseudonym: pseudonym,
+    });
     const request = {
       traveler: { name: 'Grace Hopper', email: 'grace@example.com' },
       flight: { offerId: offers.flight[0]!, seats: 1 },
@@ -145,7 +154,7 @@ describe('bench seed', () => {
       await pool.query(`DELETE FROM ${table} WHERE booking_id = $1`, [bookingId]);
     }
     const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { reservations: true, payment: true } });
-    const confirmedView = toBookingView(booking, undefined, 'http://ui.invalid', 'default');
+    const confirmedView = toBookingView(booking, undefined, 'http://ui.invalid', 'default', pseudonym(booking.travelerEmail));
     // status-updates asks the API when the event arrives: still PENDING at the first status change, CONFIRMED at the last.
     let answer: BookingView = { ...confirmedView, status: 'PENDING' };
     const events = await prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { sequence: 'asc' } });

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Payload } from '@temporalio/common';
 import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,7 +112,10 @@ describe('bookTrip saga', () => {
     await h.waitForStatus(id, 'COMPENSATED');
 
     const handle = h.temporal.workflow.getHandle(id);
-    const query = `BookingStatus = "COMPENSATED" AND FailedStep = "car" AND TravelerEmail = "${request.traveler.email}"`;
+    // Temporal indexes the traveler by a keyed pseudonym, never by the email itself.
+    const traveler = h.protection.travelerPseudonym(request.traveler.email);
+    expect(traveler).not.toContain(request.traveler.email.split('@')[0]);
+    const query = `BookingStatus = "COMPENSATED" AND FailedStep = "car" AND TravelerEmail = "${traveler}"`;
     await waitFor(async () => {
       for await (const w of h.temporal.workflow.list({ query })) if (w.workflowId === id) return true;
       return false;
@@ -122,19 +126,20 @@ describe('bookTrip saga', () => {
     const compensatedOn = (day: string, nextDay: string) =>
       `BookingStatus = "COMPENSATED" AND StartTime >= "${day}T00:00:00Z" AND StartTime < "${nextDay}T00:00:00Z"`;
     expect(await listed(`WorkflowId = "${id}"`)).toEqual([id]);
-    expect(await listed(`TravelerEmail = "${request.traveler.email}"`)).toEqual([id]);
+    expect(await listed(`TravelerEmail = "${traveler}"`)).toEqual([id]);
+    expect(await listed(`TravelerEmail = "${request.traveler.email}"`)).toEqual([]);
     expect(await listed(compensatedOn(dayOf(0), dayOf(1)))).toContain(id);
     expect(await listed(compensatedOn(dayOf(1), dayOf(2)))).not.toContain(id);
-    expect(await listed(`BookingStatus = "CONFIRMED" AND TravelerEmail = "${request.traveler.email}"`)).toEqual([]);
+    expect(await listed(`BookingStatus = "CONFIRMED" AND TravelerEmail = "${traveler}"`)).toEqual([]);
     expect(await description.memo).toEqual({
       traveler: `Ada Lovelace <${request.traveler.email}>`,
       flight: 'TP123 Lisbon-Paris ×2',
       hotel: 'Ritz Paris ×1',
       car: 'Compact ×1',
     });
-    expect(await description.staticSummary()).toBe('Trip for Ada Lovelace: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1');
+    expect(await description.staticSummary()).toBe('Trip: TP123 Lisbon-Paris ×2 → Ritz Paris ×1 → Compact ×1');
     expect(await description.staticDetails()).toBe(
-      [`- Traveler: Ada Lovelace (${request.traveler.email})`, '- Flight: TP123 Lisbon-Paris ×2', '- Hotel: Ritz Paris ×1', '- Car: Compact ×1'].join('\n'),
+      ['- Flight: TP123 Lisbon-Paris ×2', '- Hotel: Ritz Paris ×1', '- Car: Compact ×1'].join('\n'),
     );
 
     const events = (await handle.fetchHistory()).events ?? [];
@@ -268,8 +273,11 @@ async function listed(query: string) {
 }
 
 /** User metadata is a payload; the UI decodes it with the default (JSON) converter, as we do here. */
-async function summaryOf(payload: { data?: Uint8Array | null } | null | undefined) {
-  return payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
+/** A summary as the history holds it: encrypted by the payload codec. */
+async function summaryOf(payload: Payload | null | undefined) {
+  if (!payload) return undefined;
+  const [plain] = await h.protection.codec.decode([payload]);
+  return plain?.data ? JSON.parse(Buffer.from(plain.data).toString('utf8')) : undefined;
 }
 
 async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 20_000) {

@@ -6,6 +6,7 @@ import type { BookingActivities } from '../../activities/index.ts';
 import { createApp } from '../../src/api/app.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
+import { ephemeralDataProtection } from '../../src/data-protection/data-protection.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
@@ -21,9 +22,13 @@ import { createThrowawayDatabase, defaultAdminDatabaseUrl } from '../../src/db/t
  * The whole app wired as `npm start` wires it, on a throwaway database of the PostgreSQL server at
  * TEST_PG_ADMIN_URL (default 127.0.0.1:5432) and an in-memory Temporal dev server: for scripts that need real events
  * (recording fixtures, measuring payloads, capturing histories). Everything it starts, `close()` stops and drops.
- * `activities` replaces single activities of the worker, e.g. to fail one attempt on purpose.
+ * `activities` replaces single activities of the worker, e.g. to fail one attempt on purpose. `plaintextPayloads`
+ * leaves the payload codec out, for histories that are committed as fixtures (their keys would die with the process).
  */
-export async function startSandbox(log: (line: string) => void = () => {}, { activities }: { activities?: Partial<BookingActivities> } = {}) {
+export async function startSandbox(
+  log: (line: string) => void = () => {},
+  { activities, plaintextPayloads = false }: { activities?: Partial<BookingActivities>; plaintextPayloads?: boolean } = {},
+) {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
@@ -39,10 +44,12 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     log,
   });
   const taskQueue = `script-${randomUUID()}`;
+  const protection = ephemeralDataProtection();
+  const dataConverter = plaintextPayloads ? {} : protection.dataConverter;
   const { connection, namespace } = await connectWorkerConnection(server.address);
-  const worker = await createBookingWorker({ connection, namespace, taskQueue, prisma: db.prisma, activities });
+  const worker = await createBookingWorker({ connection, namespace, taskQueue, prisma: db.prisma, activities, dataConverter });
   const running = worker.run();
-  const temporal = await connectClient(server.address);
+  const temporal = await connectClient(server.address, dataConverter);
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -50,6 +57,7 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
     clock: systemClock,
     temporalUiUrl: 'http://localhost:8233',
     cancellationWindow: '1 hour',
+    travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const app = createApp({
@@ -63,6 +71,7 @@ export async function startSandbox(log: (line: string) => void = () => {}, { act
 
   return {
     prisma: db.prisma,
+    protection,
     databaseUrl,
     temporal,
     taskQueue,

@@ -7,7 +7,8 @@ import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
-import { HttpError, errorHandler, notFoundHandler, parseOrReject } from './http-errors.ts';
+import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
+import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
 import {
@@ -15,8 +16,10 @@ import {
   bookingEventsSchema,
   cancelAcceptedSchema,
   cancelRequestSchema,
+  emailSchema,
   healthSchema,
   idempotencyKeySchema,
+  pathParameterSchema,
   readinessSchema,
 } from './schemas.ts';
 
@@ -29,6 +32,8 @@ export interface AppDependencies {
   metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
+  /** Serve the Temporal codec endpoint (POST /codec/decode, /codec/encode) for the Web UI. */
+  codec?: CodecEndpointOptions;
   log?: (line: string) => void;
 }
 
@@ -41,12 +46,19 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
-
-export function createApp({ bookings, offers, trips, metrics, readiness, log = console.error }: AppDependencies) {
+export function createApp({ bookings, offers, trips, metrics, readiness, codec, log = console.error }: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '16kb' }));
+  // Before the API's own body parser: payloads from histories may be larger than its limit.
+  if (codec) app.use(codecRouter(codec));
+  app.use(express.json({ limit: '16kb', verify: requireUtf8 }));
+  // Every path parameter is text under the input policy before any route looks it up (NUL reaches PostgreSQL otherwise).
+  for (const name of ['id', 'email']) {
+    app.param(name, (_req, _res, next, value: string) => {
+      parseOrReject(pathParameterSchema, value, `params.${name}`);
+      next();
+    });
+  }
 
   app.get('/healthz', (_req, res) => {
     reply(res, 200, healthSchema, { status: 'ok' });
@@ -132,7 +144,7 @@ export function createApp({ bookings, offers, trips, metrics, readiness, log = c
   app.use(referencePageRouter());
 
   app.get('/travelers/:email/trips', async (req, res) => {
-    const email = parseOrReject(travelerEmailSchema, req.params.email, 'params.email');
+    const email = parseOrReject(emailSchema, req.params.email, 'params.email');
     reply(res, 200, travelerTripsSchema, await trips.tripsOf(email));
   });
 

@@ -30,6 +30,20 @@ export function invalidInput(error: z.ZodError, prefix?: string): HttpError {
   return new HttpError(400, 'invalid_request', 'The request is not valid; see fields', fields);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * body-parser's `verify` hook: a body that is not UTF-8 is refused. Left alone, the parser would turn each bad byte
+ * into U+FFFD and the API would store a name the client never sent.
+ */
+export function requireUtf8(_req: unknown, _res: unknown, body: Buffer) {
+  try {
+    strictUtf8.decode(body);
+  } catch {
+    throw Object.assign(new Error('The request body is not valid UTF-8'), { status: 400, expose: true, invalidUtf8: true });
+  }
+}
+
 /** Parses with a schema or answers 400 listing every problem, before anything is written. */
 export function parseOrReject<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.infer<S> {
   const parsed = schema.safeParse(value);
@@ -58,6 +72,15 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.fields);
     if (error instanceof BookingError) return sendError(res, statusOf[error.code], error.code, error.message, error.fields);
+    // The router could not percent-decode a path parameter (`%ff`, a lone `%`): bad input, not our failure.
+    if (error instanceof URIError) {
+      return sendError(res, 400, 'invalid_request', 'The request is not valid; see fields', [
+        { path: 'params', reason: 'a path parameter is not valid percent-encoded UTF-8' },
+      ]);
+    }
+    if ((error as { invalidUtf8?: boolean }).invalidUtf8) {
+      return sendError(res, 400, 'invalid_encoding', 'The request body is not valid UTF-8');
+    }
     // body-parser's own errors carry a `type`.
     switch ((error as { type?: string }).type) {
       case 'entity.parse.failed':

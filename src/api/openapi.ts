@@ -4,6 +4,7 @@ import { jsonSchemaOptions, toJsonSchema } from '../lib/json-schema.ts';
 import { bookingRequestSchema } from '../bookings/booking-request.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { newOfferSchema, offerListSchema, offerViewSchema } from '../offers/offer-service.ts';
+import { codecSessionCookie, payloadsSchema } from './codec-endpoint.ts';
 import { errorBodySchema } from './http-errors.ts';
 import {
   bookingAcceptedSchema,
@@ -34,6 +35,7 @@ const components = {
   TravelerTrips: travelerTripsSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
+  Payloads: payloadsSchema,
   Error: errorBodySchema,
 } as const;
 
@@ -51,10 +53,12 @@ function errors(cases: Record<number, string>) {
 }
 
 const badBody = {
-  400: '`invalid_request` (every offending field in `fields`, with its reason) or `malformed_json`',
+  400: '`invalid_request` (every offending field in `fields`, with its reason), `malformed_json`, or `invalid_encoding` (not UTF-8)',
   413: '`body_too_large`: over 16 KiB',
   415: '`unsupported_media_type`: send application/json',
 };
+
+const badPath = { 400: '`invalid_request`: the path parameter is not valid percent-encoded UTF-8, or breaks the input policy' };
 
 const location = { Location: { description: 'where the created resource can be read', schema: { type: 'string' } } };
 const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
@@ -112,7 +116,7 @@ export function buildOpenApiDocument(version = appVersion) {
           parameters: [idParameter('the offer id (a UUID)')],
           responses: {
             200: { description: 'the offer and what is left of it', content: json('Offer') },
-            ...errors({ 404: '`offer_not_found`' }),
+            ...errors({ ...badPath, 404: '`offer_not_found`' }),
           },
         },
       },
@@ -159,7 +163,7 @@ export function buildOpenApiDocument(version = appVersion) {
           parameters: [idParameter('the booking id (`bk_…`), also its saga workflow id')],
           responses: {
             200: { description: 'the booking, each reservation, and the live saga state while it can be asked', content: json('Booking') },
-            ...errors({ 404: '`booking_not_found`' }),
+            ...errors({ ...badPath, 404: '`booking_not_found`' }),
           },
         },
       },
@@ -189,7 +193,7 @@ export function buildOpenApiDocument(version = appVersion) {
           summary: "List a booking's outbox events",
           description: 'In commit order, each with the schema version its data was written in (see /asyncapi.json).',
           parameters: [idParameter('the booking id')],
-          responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ 404: '`booking_not_found`' }) },
+          responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ ...badPath, 404: '`booking_not_found`' }) },
         },
       },
       '/travelers/{email}/trips': {
@@ -200,6 +204,54 @@ export function buildOpenApiDocument(version = appVersion) {
           description: 'Built only from events by the trip-summaries consumer, so it trails the bookings by the event pipeline\'s lag.',
           parameters: [{ name: 'email', in: 'path', required: true, description: "the traveler's email", schema: { type: 'string', format: 'email' } }],
           responses: { 200: { description: 'the trips, newest first', content: json('TravelerTrips') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+        },
+      },
+      ...Object.fromEntries(
+        (['decode', 'encode'] as const).map((direction) => [
+          `/codec/${direction}`,
+          {
+            post: {
+              operationId: `codec${direction === 'decode' ? 'Decode' : 'Encode'}`,
+              tags: ['Operations'],
+              summary: direction === 'decode' ? 'Decrypt Temporal payloads (codec server)' : 'Encrypt Temporal payloads (codec server)',
+              description:
+                'The Temporal codec server protocol, for the Web UI and the `temporal` CLI. Operators only: ' +
+                `\`Authorization: Bearer <token>\` or the \`${codecSessionCookie}\` cookie from \`POST /codec/session\`.`,
+              parameters: [{ name: 'X-Namespace', in: 'header', required: false, description: 'sent by the Web UI', schema: { type: 'string' } }],
+              requestBody: { required: true, content: json('Payloads') },
+              responses: {
+                200: { description: 'the payloads, in the same order', content: json('Payloads') },
+                ...errors({
+                  400: '`invalid_request`, `malformed_json` or `invalid_encoding`',
+                  401: '`unauthenticated`: no token, or not a valid one',
+                  413: '`body_too_large`: over 4 MiB',
+                  415: '`unsupported_media_type`',
+                  422: '`undecodable_payload`: a key is missing from the key ring, or a payload failed its integrity check',
+                }),
+              },
+            },
+          },
+        ]),
+      ),
+      '/codec/session': {
+        get: {
+          operationId: 'codecSessionPage',
+          tags: ['Operations'],
+          summary: 'A page where an operator starts a codec session for the Web UI',
+          responses: { 200: { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+        post: {
+          operationId: 'startCodecSession',
+          tags: ['Operations'],
+          summary: 'Trade the bearer token for a session cookie the Web UI sends along',
+          description: `Sets \`${codecSessionCookie}\` (HttpOnly, SameSite=Strict, Path=/codec, 12 hours).`,
+          responses: { 204: { description: 'the session is set' }, ...errors({ 401: '`unauthenticated`' }) },
+        },
+        delete: {
+          operationId: 'endCodecSession',
+          tags: ['Operations'],
+          summary: 'End the codec session',
+          responses: { 204: { description: 'the cookie is cleared' } },
         },
       },
       '/metrics': {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailSchema, text } from '../api/schemas.ts';
 
 const offerId = z.uuid({ error: 'must be an offer id (a UUID)' });
 const units = (what: string) =>
@@ -7,8 +8,8 @@ const units = (what: string) =>
 /** What a client sends to book a trip. The same schema validates the API request and documents it. */
 export const bookingRequestSchema = z.strictObject({
   traveler: z.strictObject({
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
-    email: z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters'),
+    name: text(200),
+    email: emailSchema,
   }),
   flight: z.strictObject({ offerId, seats: units('seats') }),
   hotel: z.strictObject({ offerId, rooms: units('rooms') }),

@@ -10,6 +10,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { bookTrip } from '../../workflows/book-trip.ts';
 import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
+import type { TravelerPseudonym } from '../data-protection/traveler-pseudonym.ts';
 import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
 import { EventType } from '../events/event-types.ts';
@@ -24,6 +25,8 @@ export interface BookingServiceDependencies {
   taskQueue: string;
   clock: Clock;
   temporalUiUrl: string;
+  /** The value of a traveler's `TravelerEmail` search attribute (src/data-protection/traveler-pseudonym.ts). */
+  travelerPseudonym: TravelerPseudonym;
   /** Passed to every new saga; see BookTripInput.cancellationWindow. */
   cancellationWindow?: string;
   log?: (line: string) => void;
@@ -49,7 +52,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
         workflowId: booking.id,
         taskQueue,
         args: [input],
-        ...sagaPresentation(input),
+        ...sagaPresentation(input, deps.travelerPseudonym),
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
@@ -119,7 +122,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } });
       if (!booking) throw new BookingError('booking_not_found', `No booking ${bookingId}`);
       const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
-      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace);
+      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail));
     },
 
     async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {

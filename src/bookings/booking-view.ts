@@ -43,7 +43,12 @@ export const bookingViewSchema = z.object({
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
   live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
-  workflow: z.object({ workflowId: z.string(), url: z.url() }),
+  workflow: z.object({
+    workflowId: z.string(),
+    url: z.url().describe("the saga in the Temporal Web UI"),
+    travelerPseudonym: z.string().describe("the traveler's `TravelerEmail` search attribute: a keyed pseudonym, not the email"),
+    travelerSagasUrl: z.url().describe("the Temporal Web UI's list of this traveler's sagas, filtered by the pseudonym"),
+  }),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -61,6 +66,7 @@ export function toBookingView(
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,
+  travelerPseudonym: string,
 ): BookingView {
   const request = booking.request as StoredRequest;
   const reservation = (kind: 'flight' | 'hotel' | 'car', offerId: string, quantity: number) => {
@@ -83,6 +89,8 @@ export function toBookingView(
     workflow: {
       workflowId: booking.id,
       url: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(booking.id)}`,
+      travelerPseudonym,
+      travelerSagasUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TravelerEmail = "${travelerPseudonym}"`)}`,
     },
     createdAt: booking.createdAt.toISOString(),
     updatedAt: booking.updatedAt.toISOString(),

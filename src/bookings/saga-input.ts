@@ -1,5 +1,6 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import type { BookTripInput } from '../../workflows/messages.ts';
+import type { TravelerPseudonym } from '../data-protection/traveler-pseudonym.ts';
 import { BookingStatus, TravelerEmail } from '../../workflows/search-attributes.ts';
 import type { BookingRequest } from './booking-request.ts';
 
@@ -25,30 +26,29 @@ export function sagaInputFor(
 /**
  * What a person sees in the Temporal Web UI before opening anything: a one-line summary, the trip's key facts as a
  * memo, and the search attributes the list can be filtered by.
+ *
+ * Summaries and details name the trip, never the traveler: they are shown wherever the saga is listed, and the
+ * traveler is found by the pseudonym in `TravelerEmail` instead. The name and email stay in the input and the memo,
+ * which the payload codec encrypts.
  */
-export function sagaPresentation(input: BookTripInput) {
+export function sagaPresentation(input: BookTripInput, pseudonym: TravelerPseudonym) {
   const part = (s?: { offerName?: string; offerId: string; quantity: number }) => (s ? `${s.offerName ?? s.offerId} ×${s.quantity}` : undefined);
   const flight = part(input.flight);
   const hotel = part(input.hotel);
   const car = part(input.car);
   const traveler = input.traveler ? `${input.traveler.name} <${input.traveler.email}>` : undefined;
   return {
-    staticSummary: `Trip for ${input.traveler?.name ?? input.bookingId}: ${[flight, hotel, car].filter(Boolean).join(' → ')}`,
+    staticSummary: `Trip: ${[flight, hotel, car].filter(Boolean).join(' → ')}`,
     // The UI renders details as Markdown in a box about five lines high: one list item a line (plain newlines would
-    // run together, and `<email>` would be read as a tag), and no booking id, which is the workflow id above it.
-    staticDetails: [
-      input.traveler && `Traveler: ${input.traveler.name} (${input.traveler.email})`,
-      `Flight: ${flight}`,
-      `Hotel: ${hotel}`,
-      car && `Car: ${car}`,
-    ]
+    // run together), and no booking id, which is the workflow id above it.
+    staticDetails: [`Flight: ${flight}`, `Hotel: ${hotel}`, car && `Car: ${car}`]
       .filter(Boolean)
       .map((line) => `- ${line}`)
       .join('\n'),
     memo: { traveler, flight, hotel, ...(car ? { car } : {}) },
     typedSearchAttributes: [
       { key: BookingStatus, value: 'PENDING' },
-      ...(input.traveler ? [{ key: TravelerEmail, value: input.traveler.email }] : []),
+      ...(input.traveler ? [{ key: TravelerEmail, value: pseudonym(input.traveler.email) }] : []),
     ] satisfies SearchAttributePair[],
   };
 }

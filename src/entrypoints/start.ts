@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { serve } from '../api/serve.ts';
 import { loadConfig } from '../config.ts';
+import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -23,6 +24,8 @@ import { runSagaStarter } from '../worker/saga-starter.ts';
 const log = (line: string) => console.log(`[tripsaga] ${line}`);
 const config = loadConfig();
 
+// Keys from the environment, else generated once under the data directory (docs/security.md).
+const protection = await loadDataProtection({ dataDir: config.dataDir, createIfMissing: true });
 const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, log });
 let devServer: DevServer | undefined;
 let temporalAddress = config.temporalAddress;
@@ -47,11 +50,11 @@ if (!natsUrl) {
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
-const temporal = await connectClient(temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, dataConverter: protection.dataConverter });
+const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
-const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, log, metrics);
+const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics);
 const server = await serve(app, config.port);
 // The pipeline starts once the API listens: status-updates calls it back (this process's own API unless told otherwise).
 const pipeline = startEventPipeline({
@@ -70,6 +73,9 @@ const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
 log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (protection.codecOperatorToken) {
+  log(`codec endpoint for the Web UI: http://localhost:${server.port}/codec (start a browser session at /codec/session; docs/security.md)`);
+}
 
 // The Temporal runtime already turns SIGINT/SIGTERM into a worker shutdown; we stop the rest around it.
 onStopSignal(log, 'finishing in-flight requests and draining the worker', () => {

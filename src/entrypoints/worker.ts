@@ -1,4 +1,5 @@
 import { loadConfig, requireSetting } from '../config.ts';
+import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createBookings } from '../services.ts';
@@ -12,13 +13,14 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 const config = loadConfig();
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
 
+const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma });
-const temporal = await connectClient(config.temporalAddress);
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, dataConverter: protection.dataConverter });
+const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 await ensureSearchAttributes(temporal, log);
 // The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).
-const bookings = createBookings(config, db, temporal, log);
+const bookings = createBookings(config, db, temporal, protection, log);
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
 onStopSignal(log, 'letting running activities finish', () => starterStop.abort());

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { text } from '../api/schemas.ts';
 import type { Db } from '../db/prisma.ts';
 import type { Offer } from '../generated/prisma/client.ts';
 
 export const newOfferSchema = z.strictObject({
   kind: z.enum(['flight', 'hotel', 'car'], { error: 'must be one of flight, hotel, car' }),
-  name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
+  name: text(200),
   capacity: z.int({ error: 'must be a whole number' }).min(0, 'must be 0 or more').max(1_000_000, 'at most 1,000,000'),
   price: z.strictObject({
     amount: z.int({ error: 'must be a whole number of minor units (cents)' }).min(0, 'must be 0 or more').max(100_000_000, 'at most 100,000,000'),

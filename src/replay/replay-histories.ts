@@ -1,8 +1,11 @@
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
 
-/** The workflow code to replay against: a prebuilt bundle, or a workflows path to bundle now. */
-export type WorkflowCode = Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'>;
+/**
+ * The workflow code to replay against: a prebuilt bundle, or a workflows path to bundle now. With the payload codec
+ * as `dataConverter` for histories from the server, which arrive encrypted; committed fixtures need none.
+ */
+export type WorkflowCode = Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions' | 'dataConverter'>;
 
 export interface ReplayOutcome {
   workflowId: string;

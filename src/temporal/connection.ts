@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 
@@ -12,10 +13,11 @@ function connectConfig(address?: string) {
   return { connectionOptions: { ...connectionOptions, ...(address ? { address } : {}) }, namespace: namespace ?? 'default' };
 }
 
-export async function connectClient(address?: string): Promise<Client> {
+/** `dataConverter` is required: a client without the payload codec would write personal data in clear text. */
+export async function connectClient(address: string | undefined, dataConverter: DataConverter): Promise<Client> {
   const { connectionOptions, namespace } = connectConfig(address);
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter });
 }
 
 export async function connectWorkerConnection(address?: string) {

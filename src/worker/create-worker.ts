@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { Clock } from '../lib/clock.ts';
 import { createActivities } from '../../activities/index.ts';
@@ -10,6 +11,8 @@ export interface BookingWorkerOptions {
   namespace: string;
   taskQueue: string;
   prisma: Db;
+  /** The same payload codec the clients use (src/data-protection): inputs, results and query answers are encrypted. */
+  dataConverter: DataConverter;
   clock?: Clock;
   /** The payment service provider the charge and refund steps call; the deterministic fake when absent. */
   payments?: PaymentProvider;
@@ -28,6 +31,7 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     // On SIGTERM the worker stops polling and lets running activities finish (each is one short transaction).
     shutdownGraceTime: '15 seconds',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type HistoryFile, historyFileContent, listHistoryFiles, loadForReplay } from '../../src/replay/history-files.ts';
 import { replayHistories, type WorkflowCode } from '../../src/replay/replay-histories.ts';
 import { chargeBeforeConfirm } from '../../workflows/patches.ts';
+import { testDataProtection } from '../support/data-protection.ts';
 import { type Harness, startHarness } from '../support/harness.ts';
 import { bundleWorkflowVariant } from './variant-bundle.ts';
 
@@ -14,7 +15,9 @@ import { bundleWorkflowVariant } from './variant-bundle.ts';
 const files = await listHistoryFiles();
 const before = files.filter((file) => file.set === 'before-payment-step');
 const after = files.filter((file) => file.set === 'with-payment-step');
-const currentCode = (): WorkflowCode => ({ workflowBundle: { codePath: inject('workflowBundlePath') } });
+// A worker replays through the payload codec: the run recorded below is encrypted, the committed ones are not.
+const { dataConverter } = await testDataProtection();
+const currentCode = (): WorkflowCode => ({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter });
 
 type HistoryEvent = {
   eventType: string;
@@ -91,8 +94,11 @@ describe('retiring the patch (docs/changing-the-workflow.md)', () => {
   let step3: WorkflowCode;
   beforeAll(async () => {
     step2Bundle = await bundleWorkflowVariant({ '@temporalio/workflow': new URL('./variants/patch-deprecated.ts', import.meta.url) });
-    step2 = { workflowBundle: step2Bundle };
-    step3 = { workflowBundle: await bundleWorkflowVariant({ '@temporalio/workflow': new URL('./variants/patch-removed.ts', import.meta.url) }) };
+    step2 = { workflowBundle: step2Bundle, dataConverter };
+    step3 = {
+      workflowBundle: await bundleWorkflowVariant({ '@temporalio/workflow': new URL('./variants/patch-removed.ts', import.meta.url) }),
+      dataConverter,
+    };
   });
 
   /** Each history's replay outcome, next to the outcome expected when only runs that reached the payment step break. */

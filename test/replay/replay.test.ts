@@ -3,6 +3,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
 import { listHistoryFiles, loadForReplay } from '../../src/replay/history-files.ts';
 import { replayHistories } from '../../src/replay/replay-histories.ts';
+import { testDataProtection } from '../support/data-protection.ts';
 import '../support/quiet-temporal-logs.ts';
 import { bundleWorkflowVariant } from './variant-bundle.ts';
 
@@ -10,7 +11,10 @@ import { bundleWorkflowVariant } from './variant-bundle.ts';
 // from workflows/). A change that would break a running saga fails here, before it ships.
 const files = await listHistoryFiles();
 const sets = [...new Set(files.map((file) => file.set))];
-const currentCode = () => ({ workflowBundle: { codePath: inject('workflowBundlePath') } });
+// Through the payload codec, as a worker replays them: the committed histories predate encryption, and the codec
+// passes their unencrypted payloads through.
+const { dataConverter } = await testDataProtection();
+const currentCode = () => ({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter });
 
 /** The kinds of run issue 5 asks every capture to cover, by scenario name (scripts/history-scenarios.ts). */
 const requiredScenarios = [

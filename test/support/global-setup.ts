@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { generatedKeyEnvironment } from '../../src/data-protection/keys.ts';
 import { applyMigrations, pgExecutor } from '../../src/db/migrations.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { responsiveDevServerConfig, startTemporalDevServer } from '../../src/temporal/dev-server.ts';
@@ -19,6 +20,8 @@ declare module 'vitest' {
     databaseUrl: string;
     adminDatabaseUrl: string;
     workflowBundlePath: string;
+    /** The run's payload codec and pseudonym keys, as the environment variables the entry points read. */
+    keyEnvironment: Record<string, string>;
   }
 }
 
@@ -57,6 +60,7 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', adminUrl);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('keyEnvironment', generatedKeyEnvironment());
 
   return async () => {
     await server.stop();

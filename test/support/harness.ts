@@ -6,6 +6,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import type { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { createApp } from '../../src/api/app.ts';
+import { operatorSecretAuthorizer } from '../../src/api/codec-endpoint.ts';
 import { createBookingService } from '../../src/bookings/booking-service.ts';
 import { createTravelerTrips } from '../../src/read-model/traveler-trips.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
@@ -14,6 +15,7 @@ import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 
 export interface HarnessOptions {
@@ -38,7 +40,8 @@ export async function startHarness(options: HarnessOptions = {}) {
   const temporalUiUrl = inject('temporalUiUrl');
   const db: Database = await openDatabase({ databaseUrl, dataDir: '', migrate: false });
   const taskQueue = `test-${randomUUID()}`;
-  const temporal: Client = await connectClient(temporalAddress);
+  const protection = await testDataProtection();
+  const temporal: Client = await connectClient(temporalAddress, protection.dataConverter);
   const bookings = createBookingService({
     prisma: db.prisma,
     temporal,
@@ -46,6 +49,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     clock: systemClock,
     temporalUiUrl,
     cancellationWindow: options.cancellationWindow ?? '1 hour',
+    travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
@@ -55,6 +59,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     trips: createTravelerTrips(db.prisma),
     metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+    codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken!), allowedOrigins: [new URL(temporalUiUrl).origin] },
     log: () => {},
   });
 
@@ -66,6 +71,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       namespace,
       taskQueue,
       prisma: db.prisma,
+      dataConverter: protection.dataConverter,
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
@@ -87,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}) {
     offers,
     app,
     temporal,
+    protection,
     taskQueue,
     databaseUrl,
     temporalAddress,

@@ -73,3 +73,23 @@ export async function readUserMetadata(page: Page): Promise<UserMetadata> {
   for (let i = 0; i + 2 < lines.length; i += 3) events.push({ summary: lines[i + 1]!, status: lines[i + 2]! });
   return { summary: await frameText(0), details: await frameText(1), currentDetails: await frameText(2), events };
 }
+
+/** The workflow page's "Input and Results" box, as text. */
+export async function workflowInputText(page: Page): Promise<string> {
+  return page.getByTestId('input-and-result').innerText({ timeout: 1_000 }).catch(() => '');
+}
+
+/**
+ * The UI's own "Codec Server" setting for this browser, as its settings dialog stores it: the endpoint, with
+ * "Include cross-origin credentials" (the session cookie; the UI sends a bearer token only to an https endpoint) and
+ * overriding whatever the UI server configured. Takes effect on the next page load.
+ */
+export async function useCodecServer(page: Page, uiUrl: string, endpoint: string) {
+  await page.goto(workflowListUrl(uiUrl));
+  await page.evaluate((url) => {
+    localStorage.setItem('endpoint', JSON.stringify(url));
+    localStorage.setItem('includeCredentials', 'true');
+    localStorage.setItem('passAccessToken', 'false');
+    localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+  }, endpoint);
+}
