@@ -41,6 +41,10 @@ export async function runStepOnce<T extends Prisma.InputJsonObject>(
 }
 
 async function lockBooking(tx: Tx, bookingId: string): Promise<void> {
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
+  const rows = await tx.$queryRaw<{ started: boolean }[]>`
+    SELECT workflow_started_at IS NOT NULL AS started FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
   if (rows.length === 0) throw businessFailure('BookingNotFound', `Booking ${bookingId} does not exist`, { bookingId });
+  // A running step proves the saga started. Whoever started it may have died before recording that (the API killed
+  // between its start call and its update), and the saga can end before the saga starter's next scan: record it here.
+  if (!rows[0]!.started) await tx.$executeRaw`UPDATE bookings SET workflow_started_at = now() WHERE id = ${bookingId} AND workflow_started_at IS NULL`;
 }

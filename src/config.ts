@@ -16,15 +16,18 @@ export interface AppConfig {
   /** How long a confirmed trip stays cancellable through its saga (a Temporal duration, e.g. '7 days'). */
   cancellationWindow: string;
   /**
-   * A NATS server with JetStream. Absent: `npm start` runs a nats-server of its own (store under `dataDir`), and
+   * A NATS server with JetStream, or several comma-separated (the nodes of a cluster: the client picks one and fails
+   * over to the others). Absent: `npm start` runs a nats-server of its own (store under `dataDir`), and
    * `npm run relay` / `npm run consumers` use `defaultNatsUrl`.
    */
   natsUrl?: string;
+  /** Copies JetStream keeps of each stream the app creates: 1 on a single server, 3 on a three-node cluster. */
+  natsStreamReplicas: number;
   /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
   metricsPort?: number;
-  /** Where consumers call the API back (status-updates). Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
+  /** Where consumers call the API back (status-updates); several comma-separated are tried in turn. Unset: `npm start` uses its own port; `npm run consumers` skips that consumer. */
   apiBaseUrl?: string;
   /** `npm start` without TEMPORAL_ADDRESS: the ports of its Temporal dev server and Web UI. */
   temporalDevPort: number;
@@ -47,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cancellationWindow: nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days',
     natsUrl: nonEmpty(env.NATS_URL),
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
+    natsStreamReplicas: streamReplicas(env.NATS_STREAM_REPLICAS),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
     temporalDevPort: port(env.TEMPORAL_DEV_PORT, 7233, 'TEMPORAL_DEV_PORT'),
@@ -73,11 +77,22 @@ function port(value: string | undefined, fallback: number, name = 'PORT'): numbe
   return parsed;
 }
 
+// One URL, or several comma-separated (API replicas without a load balancer in front).
 function apiBaseUrl(value: string | undefined): string | undefined {
-  const url = nonEmpty(value);
-  if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be an http(s) URL, got "${url}"`);
-  return url.replace(/\/$/, '');
+  const setting = nonEmpty(value);
+  if (setting === undefined) return undefined;
+  const urls = setting.split(',').map((url) => url.trim().replace(/\/$/, ''));
+  for (const url of urls) if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be http(s) URLs, comma-separated, got "${setting}"`);
+  return urls.join(',');
+}
+
+// JetStream accepts 1 to 5 replicas, and no more than the cluster has nodes (it says so when a stream is created).
+function streamReplicas(value: string | undefined): number {
+  const setting = nonEmpty(value);
+  if (setting === undefined) return 1;
+  const replicas = Number(setting);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error(`NATS_STREAM_REPLICAS must be 1-5, got "${setting}"`);
+  return replicas;
 }
 
 // It becomes a subject token and part of stream names: letters, digits, _ and - only.

@@ -4,14 +4,15 @@ import Ajv2019 from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { temporalCliVersion } from '../src/temporal/cli.ts';
+import { composeDifferencesFromDescription, composeDifferencesFromRun, plannedManifest } from './support/compose-topology.ts';
 
 // No Docker engine runs here, so the compose file is checked against the Compose Specification's JSON Schema
 // and against the project itself: the commands, variables and versions it names must be the ones that exist.
 const require = createRequire(import.meta.url);
 const root = new URL('..', import.meta.url);
 
-describe('docker-compose.yml', async () => {
-  const compose = parse(await readFile(new URL('docker-compose.yml', root), 'utf8'));
+describe.each(['docker-compose.yml', 'docker-compose.dev.yml'])('%s', async (file) => {
+  const compose = parse(await readFile(new URL(file, root), 'utf8'));
   const pkg = JSON.parse(await readFile(new URL('package.json', root), 'utf8'));
 
   it('is valid against the Compose Specification schema', () => {
@@ -39,9 +40,43 @@ describe('docker-compose.yml', async () => {
       }
     }
   });
+});
 
+describe('docker-compose.dev.yml', async () => {
+  const compose = parse(await readFile(new URL('docker-compose.dev.yml', root), 'utf8'));
   it('uses the Temporal CLI version that `npm start` builds', () => {
     expect(compose.services.temporal.image).toBe(`temporalio/temporal:${temporalCliVersion}`);
+  });
+});
+
+describe('docker-compose.yml is the topology `npm run cluster` runs', async () => {
+  const compose = parse(await readFile(new URL('docker-compose.yml', root), 'utf8'));
+
+  it('declares the parts, versions, commands and settings of the one description (src/cluster/topology.ts)', () => {
+    expect(composeDifferencesFromDescription(compose)).toEqual([]);
+  });
+
+  it('matches what `npm run cluster` runs, setting for setting', () => {
+    expect(composeDifferencesFromRun(compose, plannedManifest())).toEqual([]);
+  });
+
+  it('and the comparisons can fail: a missing setting, a wrong version, one replica', () => {
+    const worker = compose.services.worker;
+    const { METRICS_PORT: _dropped, ...environment } = worker.environment;
+    const broken = {
+      ...compose,
+      services: { ...compose.services, worker: { ...worker, environment, deploy: { replicas: 1 } }, temporal: { ...compose.services.temporal, image: 'temporalio/server:1.28.0' } },
+    };
+    expect(composeDifferencesFromDescription(broken)).toEqual([
+      expect.stringMatching(/^temporal image/),
+      expect.stringMatching(/^worker replicas/),
+      expect.stringMatching(/^worker environment/),
+    ]);
+    expect(composeDifferencesFromRun(broken, plannedManifest())).toEqual([
+      expect.stringMatching(/^Temporal server version/),
+      expect.stringMatching(/^worker replicas/),
+      expect.stringMatching(/^worker settings/),
+    ]);
   });
 });
 

@@ -6,6 +6,7 @@ import type { BookingService } from '../bookings/booking-service.ts';
 import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
+import { checkDependencies } from '../metrics/dependency-checks.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
@@ -65,14 +66,8 @@ export function createApp({ bookings, offers, trips, metrics, readiness, codec, 
   });
 
   app.get('/readyz', async (_req, res) => {
-    const check = (probe: () => Promise<void>) =>
-      probe().then(
-        () => 'ok',
-        (error: Error) => `unavailable: ${error.message}`,
-      );
-    const [database, temporal] = await Promise.all([check(readiness.database), check(readiness.temporal)]);
-    const ready = database === 'ok' && temporal === 'ok';
-    reply(res, ready ? 200 : 503, readinessSchema, { ready, checks: { database, temporal } });
+    const { ready, checks } = await checkDependencies(readiness);
+    reply(res, ready ? 200 : 503, readinessSchema, { ready, checks: { database: checks.database ?? 'unchecked', temporal: checks.temporal ?? 'unchecked' } });
   });
 
   app.post('/offers', async (req, res) => {

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { BookingError, type BookingErrorCode, type FieldProblem } from '../bookings/errors.ts';
+import { isDatabaseUnavailable } from '../db/prisma.ts';
 
 /** Every error body has this shape: a stable code, a sentence, and for bad input each offending field and why. */
 export const errorBodySchema = z.object({
@@ -63,6 +64,13 @@ export function sendError(res: Response, status: number, code: string, message: 
   res.status(status).json({ error: { code, message, ...(fields && fields.length > 0 ? { fields } : {}) } });
 }
 
+/** Long enough for a database restart or failover to pass, short enough that a client is not kept waiting for nothing. */
+export const databaseRetryAfterSeconds = 2;
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n').find((line) => line.trim() !== '') ?? 'no message';
+}
+
 export const notFoundHandler: RequestHandler = (req, res) => {
   sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`);
 };
@@ -71,6 +79,7 @@ export const notFoundHandler: RequestHandler = (req, res) => {
 export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (error instanceof HttpError) return sendError(res, error.status, error.code, error.message, error.fields);
+    if (error instanceof BookingError && error.code === 'saga_unavailable') res.set('Retry-After', String(databaseRetryAfterSeconds));
     if (error instanceof BookingError) return sendError(res, statusOf[error.code], error.code, error.message, error.fields);
     // The router could not percent-decode a path parameter (`%ff`, a lone `%`): bad input, not our failure.
     if (error instanceof URIError) {
@@ -90,6 +99,14 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return sendError(res, 415, 'unsupported_encoding', 'Send the body as UTF-8 JSON');
+    }
+    if (isDatabaseUnavailable(error)) {
+      // A restart or failover of the database: the request wrote nothing that matters (its transaction did not
+      // commit, or it commits and an Idempotency-Key replay finds it), so the client is told to come back.
+      log(`${req.method} ${req.originalUrl}: database unavailable (${firstLine(error)})`);
+      if (res.headersSent) return;
+      res.set('Retry-After', String(databaseRetryAfterSeconds));
+      return sendError(res, 503, 'database_unavailable', 'The database cannot be reached right now; retry after the time in Retry-After');
     }
     log(`${req.method} ${req.originalUrl} failed: ${(error as Error)?.stack ?? String(error)}`);
     if (res.headersSent) return;

@@ -6,7 +6,7 @@ import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLe
 import { EventDecodeError, type OrderedEnvelope, readOrdering } from '../events/index.ts';
 import { readConsumedEvent } from './consumed-event.ts';
 import { createLaneScheduler } from './lane-scheduler.ts';
-import { type EventConsumer, isPermanentFailure } from './event-consumer.ts';
+import { type EventConsumer, isOutage, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
   prisma: Db;
@@ -117,7 +117,9 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
           log(`${consumer.name}: stopping; leaving ${envelope.type} ${envelope.id} for the next run (${message})`);
           return;
         }
-        if (!(await databaseAnswers())) {
+        if (isOutage(error)) {
+          log(`${consumer.name}: ${message}; retrying ${envelope.type} ${envelope.id} until it answers`);
+        } else if (!(await databaseAnswers())) {
           log(`${consumer.name}: database unavailable (${message}); retrying ${envelope.type} ${envelope.id}`);
         } else if (attempt >= maxAttempts) {
           return deadLetter(delivery, envelope, `failed ${attempt} times, last: ${message}`);

@@ -36,3 +36,12 @@ export function handlerFor(consumer: EventConsumer, type: string): EventHandler<
 export function isPermanentFailure(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false;
 }
+
+/**
+ * A dependency down, not a fault of the event (any error with `outage: true`, e.g. an API that does not answer): the
+ * runner retries it with backoff for as long as the outage lasts and never counts it against the event, as it does
+ * when the database is down. Dead-lettering here would drop the effects of every event that met the outage.
+ */
+export function isOutage(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { outage?: unknown }).outage === true;
+}

@@ -61,6 +61,7 @@ const pipeline = startEventPipeline({
   db,
   natsUrl,
   natsSubjectRoot: config.natsSubjectRoot,
+  natsStreamReplicas: config.natsStreamReplicas,
   metrics,
   relay: true,
   consumers: true,

@@ -2,6 +2,8 @@ import { loadConfig, requireSetting } from '../config.ts';
 import { loadDataProtection } from '../data-protection/data-protection.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
+import { serveMetrics } from '../metrics/serve-metrics.ts';
+import { installWorkerMetrics } from '../metrics/worker-metrics.ts';
 import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
@@ -13,6 +15,7 @@ const log = (line: string) => console.log(`[worker] ${line}`);
 const config = loadConfig();
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
 
+const workerMetrics = config.metricsPort === undefined ? undefined : await installWorkerMetrics();
 const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
@@ -22,13 +25,20 @@ await ensureSearchAttributes(temporal, log);
 // The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).
 const bookings = createBookings(config, db, temporal, protection, log);
 const starterStop = new AbortController();
-const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
+const starter = runSagaStarter(bookings, { signal: starterStop.signal, log, onStarted: (n) => workerMetrics?.sagasStarted.inc(n) });
+const metricsServer =
+  workerMetrics && config.metricsPort !== undefined
+    ? await serveMetrics(workerMetrics.registry, config.metricsPort, {
+        readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
+        moreMetrics: workerMetrics.sdkMetrics,
+      })
+    : undefined;
 onStopSignal(log, 'letting running activities finish', () => starterStop.abort());
 
-log(`polling task queue ${config.taskQueue} on ${namespace}`);
+log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}`);
 try {
   await worker.run(); // resolves after SIGINT/SIGTERM, once running activities have finished
 } finally {
   starterStop.abort();
-  await closeAndExit(log, [() => starter, () => temporal.connection.close(), () => connection.close(), db.close]);
+  await closeAndExit(log, [() => starter, metricsServer?.close, () => temporal.connection.close(), () => connection.close(), db.close]);
 }

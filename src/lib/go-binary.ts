@@ -15,6 +15,8 @@ type Log = (line: string) => void;
 export interface GoBinary {
   /** What it is called on PATH and in the cache, e.g. `temporal`. */
   name: string;
+  /** The file `go install` writes, when it is not `name` (go.temporal.io/server/cmd/server writes `server`). */
+  installs?: string;
   /** For log lines, e.g. `the Temporal CLI v1.5.1`. */
   title: string;
   /** `module/path@vX.Y.Z` for `go install`. */
@@ -59,18 +61,40 @@ async function buildWithGo(binary: GoBinary, cacheDir: string, log: Log, env: No
   });
   try {
     if (await isExecutable(path.join(cacheDir, binary.name))) return; // another process built it while we waited
-    const go = (await findOnPath('go', env.PATH)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+    const go = await findGo(env);
     if (!go) throw new Error(`${binary.title} is missing and there is no Go toolchain to build it: install ${binary.goHint} or set ${binary.envVar}`);
     const staging = path.join(cacheDir, `staging-${process.pid}`);
     log(`Building ${binary.title} with ${go} into ${cacheDir} (first time only; may take minutes)`);
     const started = Date.now();
     await run(go, ['install', binary.module], { ...env, GOBIN: staging, GOFLAGS: '-mod=mod' }, log, started);
-    await rename(path.join(staging, binary.name), path.join(cacheDir, binary.name));
+    await rename(path.join(staging, binary.installs ?? binary.name), path.join(cacheDir, binary.name));
     await rm(staging, { recursive: true, force: true });
     log(`${binary.title} built in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     await release();
   }
+}
+
+async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  return (await findOnPath('go', env.PATH)) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+}
+
+/**
+ * Where the Go toolchain unpacked a module (read-only, in its module cache): a module's data files (schemas, config
+ * templates) live there, next to the code a binary was built from.
+ */
+export async function goModuleDir(moduleAtVersion: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const go = await findGo(env);
+  if (!go) throw new Error(`no Go toolchain to locate ${moduleAtVersion}`);
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(go, ['mod', 'download', '-json', moduleAtVersion], { env: { ...env, GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`go mod download ${moduleAtVersion} failed (exit ${code}): ${out}`))));
+  });
+  return (JSON.parse(output) as { Dir: string }).Dir;
 }
 
 /** Runs `go install`, turning its chatter into a few progress lines (modules fetched, time spent). */

@@ -27,6 +27,8 @@ export interface EventPipelineOptions {
   db: Pick<Database, 'prisma' | 'openSession'>;
   natsUrl: string;
   natsSubjectRoot: string;
+  /** Replicas of the streams this pipeline creates (default 1). */
+  natsStreamReplicas?: number;
   metrics: PipelineMetrics;
   /** Which parts run in this process. */
   relay: boolean;
@@ -46,7 +48,7 @@ export interface EventPipelineOptions {
  */
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, metrics, log = () => {} } = options;
-  const topology = natsTopology(options.natsSubjectRoot);
+  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
   const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, log }) : options.consumers === false ? [] : options.consumers;
   const stopping = new AbortController();
   const { signal } = stopping;
@@ -84,6 +86,8 @@ export function startEventPipeline(options: EventPipelineOptions) {
   return {
     topology,
     relays,
+    /** Readiness: resolves when the broker answers a round trip. */
+    checkBroker: () => jetStream.ping(),
     async stop(): Promise<void> {
       stopping.abort();
       await Promise.allSettled(tasks);

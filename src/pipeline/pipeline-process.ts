@@ -7,7 +7,7 @@ import { startEventPipeline } from './event-pipeline.ts';
 
 /**
  * A process that runs one part of the event pipeline against a PostgreSQL server and NATS (`npm run relay`, `npm run
- * consumers`): configuration, database, metrics endpoint (METRICS_PORT), and a graceful stop on SIGINT/SIGTERM.
+ * consumers`): configuration, database, metrics, health and readiness endpoint (METRICS_PORT), and a graceful stop on SIGINT/SIGTERM.
  */
 export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; needsDatabaseFor: string; finishing: string }) {
   const log = (line: string) => console.log(`[${part.name}] ${line}`);
@@ -21,13 +21,14 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     db,
     natsUrl,
     natsSubjectRoot: config.natsSubjectRoot,
+    natsStreamReplicas: config.natsStreamReplicas,
     metrics,
     relay: part.name === 'relay',
     consumers: part.name === 'consumers',
     apiBaseUrl: config.apiBaseUrl,
     log,
   });
-  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort);
+  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
   log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
 
   onStopSignal(log, part.finishing, () => closeAndExit(log, [pipeline.stop, metricsServer?.close, db.close]));

@@ -7,12 +7,20 @@ import type { BookingService } from '../bookings/booking-service.ts';
  */
 export async function runSagaStarter(
   bookings: BookingService,
-  { intervalMs = 2_000, signal, log = console.log }: { intervalMs?: number; signal: AbortSignal; log?: (line: string) => void },
+  {
+    intervalMs = 2_000,
+    signal,
+    log = console.log,
+    onStarted = () => {},
+  }: { intervalMs?: number; signal: AbortSignal; log?: (line: string) => void; onStarted?: (count: number) => void },
 ) {
   while (!signal.aborted) {
     try {
       const started = await bookings.startPendingSagas();
-      if (started > 0) log(`saga starter: started ${started} stranded booking saga(s)`);
+      if (started > 0) {
+        log(`saga starter: started ${started} stranded booking saga(s)`);
+        onStarted(started);
+      }
     } catch (error) {
       log(`saga starter: ${(error as Error).message}; retrying`);
     }

@@ -6,13 +6,15 @@ export class BookingApiError extends Error {
     message: string,
     /** True when trying again later may succeed (the API is down or overloaded), false when it cannot. */
     readonly retryable: boolean,
+    /** True when no API answered, or it said it cannot serve now (502-504): an outage, not this event's fault. */
+    readonly outage = false,
   ) {
     super(message);
   }
 }
 
 export interface BookingApiClientOptions {
-  /** e.g. http://localhost:3000 */
+  /** e.g. http://localhost:3000; several comma-separated (API replicas without a load balancer in front) are tried in turn. */
   baseUrl: string;
   /** Above the API's own 2 s deadline for asking a live saga its state (GET /bookings/:id waits that long for it). */
   timeoutMs?: number;
@@ -24,23 +26,32 @@ export interface BookingApiClientOptions {
  * same schema the API validates its responses with (unknown fields are ignored, as in events).
  */
 export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, fetch = globalThis.fetch }: BookingApiClientOptions) {
-  const base = baseUrl.replace(/\/$/, '');
+  const bases = baseUrl.split(',').map((url) => url.trim().replace(/\/$/, '')).filter(Boolean);
+  let preferred = 0;
+  /** The first API that answers, starting with the one that answered last time. */
+  async function get(path: string): Promise<Response> {
+    let lastError: unknown;
+    for (let i = 0; i < bases.length; i += 1) {
+      const index = (preferred + i) % bases.length;
+      try {
+        const response = await fetch(`${bases[index]}${path}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+        preferred = index;
+        return response;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw new BookingApiError(`GET ${path} failed: ${(lastError as Error).message}`, true, true);
+  }
   return {
     /** The booking as it is now, or undefined if the API does not know it. */
     async getBooking(bookingId: string): Promise<BookingView | undefined> {
-      let response: Response;
-      try {
-        response = await fetch(`${base}/bookings/${encodeURIComponent(bookingId)}`, {
-          headers: { accept: 'application/json' },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        throw new BookingApiError(`GET /bookings/${bookingId} failed: ${(error as Error).message}`, true);
-      }
+      const response = await get(`/bookings/${encodeURIComponent(bookingId)}`);
       if (response.status === 404) return undefined;
       if (!response.ok) {
         const retryable = response.status >= 500 || response.status === 429;
-        throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}`, retryable);
+        const outage = response.status >= 502 && response.status <= 504;
+        throw new BookingApiError(`GET /bookings/${bookingId} answered ${response.status}`, retryable, outage);
       }
       const parsed = bookingViewSchema.safeParse(await response.json().catch(() => undefined));
       if (!parsed.success)

@@ -11,7 +11,7 @@ export async function connectNats(
 ): Promise<NatsConnection | undefined> {
   for (let attempt = 0; !signal?.aborted; attempt += 1) {
     try {
-      const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 2_000 });
+      const nc = await connect({ servers: natsServers(url), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 2_000 });
       if (attempt > 0) log(`connected to NATS at ${url}`);
       watchConnection(nc, log);
       return nc;
@@ -26,12 +26,17 @@ export async function connectNats(
 /** One quick attempt: does a NATS server answer at `url`? */
 export async function isNatsReachable(url: string, timeoutMs = 2_000): Promise<boolean> {
   try {
-    const nc = await connect({ servers: url, timeout: timeoutMs, reconnect: false });
+    const nc = await connect({ servers: natsServers(url), timeout: timeoutMs, reconnect: false });
     await nc.close();
     return true;
   } catch {
     return false;
   }
+}
+
+/** `nats://a:4222,nats://b:4222`: the nodes of a cluster, in the one setting NATS_URL. */
+export function natsServers(url: string): string[] {
+  return url.split(',').map((server) => server.trim()).filter(Boolean);
 }
 
 function watchConnection(nc: NatsConnection, log: (line: string) => void) {

@@ -49,6 +49,11 @@ export function openJetStreamTransport(options: JetStreamTransportOptions) {
       if (connection) await consumeFromJetStream({ nc: connection, topology, sink, metrics, signal });
     },
 
+    /** Readiness: resolves when the broker answers a round trip on this process's connection. */
+    async ping(): Promise<void> {
+      if (!nc) throw new Error('not connected to NATS yet');
+      await nc.rtt();
+    },
     /** Lets what is in flight (acks, publishes) reach the broker, then closes the connection. */
     async close(): Promise<void> {
       await connected.catch(() => undefined);

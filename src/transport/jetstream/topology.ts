@@ -9,17 +9,20 @@ export interface NatsTopology {
   /** `<root>.events.>`: one subject per event type below it (see subjectFor). */
   eventsSubjects: string;
   deadLetterStream: string;
+  /** Copies JetStream keeps of each stream (NATS_STREAM_REPLICAS); set when a stream is created. */
+  replicas: number;
   subjectFor(eventType: string): string;
   deadLetterSubject(consumer: string): string;
 }
 
-export function natsTopology(root: string): NatsTopology {
+export function natsTopology(root: string, replicas = 1): NatsTopology {
   const streamPrefix = root.toUpperCase().replace(/-/g, '_');
   return {
     root,
     eventsStream: `${streamPrefix}_EVENTS`,
     eventsSubjects: `${root}.events.>`,
     deadLetterStream: `${streamPrefix}_DEAD_LETTERS`,
+    replicas,
     subjectFor: (eventType) => subjectFor(eventType, root),
     deadLetterSubject: (consumer) => `${root}.dead-letter.${consumer}`,
   };
@@ -38,15 +41,17 @@ export async function ensureStreams(jsm: JetStreamManager, topology: NatsTopolog
     name: topology.eventsStream,
     subjects: [topology.eventsSubjects],
     duplicate_window: nanos(duplicateWindowMs),
+    num_replicas: topology.replicas,
   });
   await ensureStream(jsm, {
     name: topology.deadLetterStream,
     subjects: [`${topology.root}.dead-letter.>`],
     duplicate_window: nanos(duplicateWindowMs),
+    num_replicas: topology.replicas,
   });
 }
 
-async function ensureStream(jsm: JetStreamManager, config: { name: string; subjects: string[]; duplicate_window: number }) {
+async function ensureStream(jsm: JetStreamManager, config: { name: string; subjects: string[]; duplicate_window: number; num_replicas: number }) {
   try {
     await jsm.streams.info(config.name);
     return;

@@ -1,0 +1,26 @@
+import { Runtime } from '@temporalio/worker';
+import { Counter, Registry } from 'prom-client';
+import { freePort } from '../lib/free-port.ts';
+
+/**
+ * The worker process's metrics: the saga starter's counter here, and the Temporal SDK's own worker metrics (task
+ * slots, poll and schedule-to-start latencies, sticky cache) from the SDK core's Prometheus exporter. The exporter
+ * can only listen on a socket of its own, so it binds a loopback port and its text is served beside ours on the
+ * worker's one metrics port.
+ */
+export async function installWorkerMetrics() {
+  const coreAddress = `127.0.0.1:${await freePort()}`;
+  // Must come before the first connection: the runtime is created once per process, with its telemetry.
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: coreAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } });
+  const registry = new Registry();
+  const sagasStarted = new Counter({
+    name: 'tripsaga_saga_starter_started_total',
+    help: 'Sagas the saga starter started because their start was lost (the API died or Temporal was down)',
+    registers: [registry],
+  });
+  return {
+    registry,
+    sagasStarted,
+    sdkMetrics: async () => (await fetch(`http://${coreAddress}/metrics`)).text(),
+  };
+}
