@@ -44,7 +44,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(full, { withFileTypes: true }).flatMap((entry) => {
     const relative = path.posix.join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'generated' || entry.name === 'node_modules' ? [] : sourceFiles(relative);
-    return /\.(ts|mjs|js|json|yml|yaml|prisma|sql)$/.test(entry.name) || entry.name === 'run' || entry.name === 'Dockerfile' ? [relative] : [];
+    return /\.(ts|mjs|js|json|yml|yaml|prisma|sql|sh)$/.test(entry.name) || entry.name === 'run' || entry.name === 'Dockerfile' ? [relative] : [];
   });
 }
 
@@ -69,7 +69,7 @@ function anchorsOf(file: string): Set<string> {
 }
 
 /** The code the docs describe, and what it reads: where quoted names must appear. */
-const codeText = ['src', 'activities', 'workflows', 'scripts', 'bench', 'test', 'prisma', '.ci', 'docker-compose.yml', 'Dockerfile', 'package.json']
+const codeText = ['src', 'activities', 'workflows', 'scripts', 'bench', 'chaos', 'deploy', 'test', 'prisma', '.ci', 'docker-compose.yml', 'docker-compose.dev.yml', 'Dockerfile', 'package.json']
   .flatMap(sourceFiles)
   .filter((file) => file !== 'test/unit/docs-links.test.ts')
   .map(read)
@@ -112,7 +112,7 @@ describe.each(pages)('%s', (page) => {
 
   it('names only code paths that exist', () => {
     const missing = new Set<string>();
-    const pathPattern = /(?<![\w./~@-])((?:src|activities|workflows|test|scripts|bench|prisma|contracts|docs|\.ci)\/[\w./-]*)/g;
+    const pathPattern = /(?<![\w./~@-])((?:src|activities|workflows|test|scripts|bench|chaos|deploy|prisma|contracts|docs|\.ci)\/[\w./-]*)/g;
     for (const [, quoted] of text.matchAll(pathPattern)) {
       const candidate = quoted!.replace(/[.-]+$/, '');
       if (runtimeOutputs.some((output) => candidate.startsWith(output)) || announcedPages.has(candidate)) continue;
