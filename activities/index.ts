@@ -1,7 +1,9 @@
 import type { Db } from '../src/db/prisma.ts';
 import { recordBookingOutcome } from './booking-outcome.ts';
 import { type Clock, systemClock } from '../src/lib/clock.ts';
-import { createFakePaymentProvider } from './fake-payment-provider.ts';
+import { walletPaymentMethod } from '../src/wallet/wallet-payment-method.ts';
+import { defaultWalletSettings, type WalletSettings } from '../src/wallet/wallet-settings.ts';
+import { providerPaymentMethod } from './payment-method.ts';
 import type { PaymentProvider } from './payment-provider.ts';
 import { chargePayment, refundPayment } from './payments.ts';
 import { releaseUnits, reserveUnits } from './reservations.ts';
@@ -10,15 +12,21 @@ import type { BookingOutcomeInput, PaymentInput, ReleaseInput, ReserveInput } fr
 export interface ActivityDependencies {
   prisma: Db;
   clock?: Clock;
-  /** The payment service provider; the deterministic fake unless a real adapter is passed (see payment-provider.ts). */
+  /**
+   * Pay with this payment service provider (a real adapter, or the deterministic fake: see payment-provider.ts)
+   * instead of the default, the traveler's event-sourced wallet.
+   */
   payments?: PaymentProvider;
+  /** The wallet's opening credit and snapshot interval, when the wallet pays. */
+  wallet?: WalletSettings;
 }
 
 /**
  * The saga's activities over their dependencies. The worker passes the real database; tests pass the real one too.
  * One activity per step and per compensation, so the Temporal UI names what happened (`reserveHotel`, `cancelFlight`).
  */
-export function createActivities({ prisma, clock = systemClock, payments = createFakePaymentProvider() }: ActivityDependencies) {
+export function createActivities({ prisma, clock = systemClock, payments, wallet = defaultWalletSettings }: ActivityDependencies) {
+  const method = payments ? providerPaymentMethod(payments) : walletPaymentMethod(wallet, () => clock.now());
   return {
     reserveFlight: (input: ReserveInput) => reserveUnits(prisma, clock, 'flight', input),
     reserveHotel: (input: ReserveInput) => reserveUnits(prisma, clock, 'hotel', input),
@@ -26,8 +34,8 @@ export function createActivities({ prisma, clock = systemClock, payments = creat
     cancelFlight: (input: ReleaseInput) => releaseUnits(prisma, clock, 'flight', input),
     cancelHotel: (input: ReleaseInput) => releaseUnits(prisma, clock, 'hotel', input),
     cancelCar: (input: ReleaseInput) => releaseUnits(prisma, clock, 'car', input),
-    chargePayment: (input: PaymentInput) => chargePayment(prisma, clock, payments, input),
-    refundPayment: (input: PaymentInput) => refundPayment(prisma, clock, payments, input),
+    chargePayment: (input: PaymentInput) => chargePayment(prisma, clock, method, input),
+    refundPayment: (input: PaymentInput) => refundPayment(prisma, clock, method, input),
     recordBookingOutcome: (input: BookingOutcomeInput) => recordBookingOutcome(prisma, clock, input),
   };
 }

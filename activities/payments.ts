@@ -4,7 +4,7 @@ import { EventType } from '../src/events/event-types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { formatMoney, type Money, reservedCurrencies, reservedTotal } from '../src/lib/money.ts';
 import { businessFailure } from './errors.ts';
-import type { PaymentProvider } from './payment-provider.ts';
+import type { Payer, PaymentMethod } from './payment-method.ts';
 import { runStepOnce, stepKey } from './run-step-once.ts';
 import type { PaymentInput, PaymentReceipt, RefundReceipt } from './types.ts';
 
@@ -12,21 +12,22 @@ const chargeStep = 'charge-payment';
 const refundStep = 'refund-payment';
 
 /**
- * Charges the trip's total (the sum of its reservations) at the payment provider and records the payment with its
- * outbox event. The provider is called inside the step's transaction, with the booking row locked, because the refund
- * takes the same lock: a refund can never slip in between a charge and its record, and a late attempt after the refund
- * is refused before it reaches the provider. The provider dedupes on the step key, so an attempt whose commit was lost
- * gets the same charge back on retry. (The price: the lock is held for the provider's round trip, bounded by the
- * transaction timeout.)
+ * Charges the trip's total (the sum of its reservations) with the payment method (by default the traveler's wallet,
+ * whose `wallet.charged` is appended in this transaction) and records the payment with its outbox event. The method
+ * is called inside the step's transaction, with the booking row locked, because the refund takes the same lock: a
+ * refund can never slip in between a charge and its record, and a late attempt after the refund is refused before it
+ * reaches the method. A provider dedupes on the step key, so an attempt whose commit was lost gets the same charge
+ * back on retry. (The price with a provider: the lock is held for its round trip, bounded by the transaction timeout.)
  */
-export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentProvider, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
+export async function chargePayment(prisma: Db, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
   const unlessRefunded = {
     step: refundStep,
     refusal: () => businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' }),
   };
   return runStepOnce(prisma, bookingId, chargeStep, async (tx) => {
     const { amount, currency } = await chargeableTotal(tx, bookingId);
-    const result = await provider.charge({
+    const result = await method.charge(tx, {
+      ...(await payerOf(tx, bookingId)),
       reference: stepKey(bookingId, chargeStep),
       amount,
       currency,
@@ -54,11 +55,13 @@ export async function chargePayment(prisma: Db, clock: Clock, provider: PaymentP
  * that counts: a charge whose transaction rolled back after the provider took the money (a lost connection, a timeout,
  * and no retry after it) is announced late, then refunded, so no money is ever kept for an undone trip.
  */
-export async function refundPayment(prisma: Db, clock: Clock, provider: PaymentProvider, { bookingId }: PaymentInput): Promise<RefundReceipt> {
+export async function refundPayment(prisma: Db, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<RefundReceipt> {
   return runStepOnce(prisma, bookingId, refundStep, async (tx): Promise<RefundReceipt> => {
-    const payment = (await tx.payment.findUnique({ where: { bookingId } })) ?? (await recordUnrecordedCharge(tx, clock, provider, bookingId));
+    const payer = await payerOf(tx, bookingId);
+    const payment = (await tx.payment.findUnique({ where: { bookingId } })) ?? (await recordUnrecordedCharge(tx, clock, method, payer));
     if (!payment || payment.status === 'REFUNDED') return { outcome: 'nothing-to-undo' };
-    const { refundId } = await provider.refund({
+    const { refundId } = await method.refund(tx, {
+      ...payer,
       reference: stepKey(bookingId, refundStep),
       chargeId: payment.providerChargeId,
       amount: payment.amount,
@@ -72,8 +75,9 @@ export async function refundPayment(prisma: Db, clock: Clock, provider: PaymentP
   });
 }
 
-async function recordUnrecordedCharge(tx: Tx, clock: Clock, provider: PaymentProvider, bookingId: string) {
-  const charge = await provider.findCharge(stepKey(bookingId, chargeStep));
+async function recordUnrecordedCharge(tx: Tx, clock: Clock, method: PaymentMethod, payer: Payer) {
+  const { bookingId } = payer;
+  const charge = await method.findCharge(tx, stepKey(bookingId, chargeStep), payer);
   if (!charge) return null;
   const now = clock.now();
   const payment = await tx.payment.create({
@@ -86,6 +90,12 @@ async function recordUnrecordedCharge(tx: Tx, clock: Clock, provider: PaymentPro
     occurredAt: now,
   });
   return payment;
+}
+
+/** Who pays: the traveler of the booking (the row is locked already by the step). */
+async function payerOf(tx: Tx, bookingId: string): Promise<Payer> {
+  const { travelerEmail } = await tx.booking.findUniqueOrThrow({ where: { id: bookingId }, select: { travelerEmail: true } });
+  return { bookingId, email: travelerEmail };
 }
 
 /** What the charge must take: the trip's total, refused when there is nothing to pay for or no single currency. */

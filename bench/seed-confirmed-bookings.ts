@@ -3,6 +3,7 @@ import { handlerFor } from '../src/consumers/event-consumer.ts';
 import { eventCatalog } from '../src/events/catalog.ts';
 import { EventType } from '../src/events/event-types.ts';
 import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
+import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
 import type { OfferPool } from './seed.ts';
 import { inTransaction } from './in-transaction.ts';
 
@@ -21,6 +22,9 @@ const confirmedTripEvents = [
   { type: EventType.bookingStatusChanged, afterMs: 500 },
 ] as const;
 
+/** What the payment step appends to a new traveler's wallet (and announces under the wallet's stream id). */
+const newWalletEvents = [EventType.walletOpened, EventType.walletCharged] as const;
+
 /**
  * The consumers the deployed pipeline runs (status-updates included: the bench starts them with the API's URL), and
  * how each settles each event type: `applied` where it has a handler, `skipped` otherwise, as apply-event.ts records.
@@ -28,7 +32,7 @@ const confirmedTripEvents = [
 function inboxOutcomes() {
   const consumers = defaultConsumers({ apiBaseUrl: 'http://api.invalid' });
   const rows = consumers.flatMap((consumer) =>
-    [...new Set(confirmedTripEvents.map((e) => e.type))].map((type) => ({ consumer: consumer.name, type, outcome: handlerFor(consumer, type) ? 'applied' : 'skipped' })),
+    [...new Set([...confirmedTripEvents.map((e) => e.type), ...newWalletEvents])].map((type) => ({ consumer: consumer.name, type, outcome: handlerFor(consumer, type) ? 'applied' : 'skipped' })),
   );
   return { consumers: rows.map((r) => r.consumer), types: rows.map((r) => r.type), outcomes: rows.map((r) => r.outcome) };
 }
@@ -37,8 +41,9 @@ function inboxOutcomes() {
  * Confirmed bookings with everything a confirmed saga and the event pipeline leave behind, as the app writes them:
  * the booking, its idempotency key, three reservations (units taken from the offers, at the offers' prices), the five
  * saga steps, the payment, the eight outbox events (sequence 1..8, data of each type's newest schema version,
- * published), and the consumers' side: an inbox row per consumer and event, the trip summary, the notifier's email
- * and the status-updates notifications. Spread over the past 30 days, so time-ordered indexes see a realistic spread.
+ * published), the traveler's wallet as the payment step leaves it (a stream of wallet.opened and wallet.charged, their
+ * two outbox events under the wallet's stream id, the summary and the two statement lines), and the consumers' side:
+ * an inbox row per consumer and event, the trip summary, the notifier's email and the status-updates notifications. Spread over the past 30 days, so time-ordered indexes see a realistic spread.
  * test/bench-seed.test.ts checks these rows against what the real code writes.
  */
 export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: OfferPool): Promise<void> {
@@ -101,13 +106,50 @@ export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: 
        FROM (SELECT offer_id, count(*)::int AS taken FROM seed_legs GROUP BY offer_id) t
        WHERE o.id = t.offer_id`,
     );
-    // As the fake payment provider answers: the charge id derives from the step key (`<booking>:charge-payment`).
+    // The wallet pays (wallet-payment-method.ts): a new traveler's wallet opens with its credit and is charged the total.
+    const credit = defaultWalletSettings.openingCredit;
+    await client.query(
+      `CREATE TEMP TABLE seed_wallets ON COMMIT DROP AS
+       SELECT p.id AS booking_id, 'wallet-' || lower(p.email) AS stream_id, lower(p.email) AS traveler, t.total, t.currency,
+              gen_random_uuid() AS opened_id, gen_random_uuid() AS charged_id, p.at + interval '400 milliseconds' AS at
+       FROM seed_plan p JOIN seed_trips t ON t.booking_id = p.id`,
+    );
+    await client.query(`INSERT INTO event_streams (stream_id, stream_type, version, created_at, updated_at) SELECT stream_id, 'wallet', 2, at, at FROM seed_wallets`);
+    await client.query(
+      `INSERT INTO stream_events (id, stream_id, stream_position, type, schema_version, data, metadata, recorded_at)
+       SELECT e.id, w.stream_id, e.position, e.type, e.schema_version, e.data,
+              jsonb_build_object('bookingId', w.booking_id, 'reference', w.booking_id || ':charge-payment'), w.at
+       FROM seed_wallets w
+       CROSS JOIN LATERAL (VALUES
+         (w.opened_id, 1, $1, $2::int, jsonb_build_object('traveler', w.traveler, 'currency', $6::text, 'openingCredit', $5::int)),
+         (w.charged_id, 2, $3, $4::int, jsonb_build_object('traveler', w.traveler, 'bookingId', w.booking_id, 'amount', w.total, 'currency', w.currency))
+       ) AS e(id, position, type, schema_version, data)
+       ORDER BY w.at, e.position`,
+      [EventType.walletOpened, eventCatalog[EventType.walletOpened].latestVersion, EventType.walletCharged, eventCatalog[EventType.walletCharged].latestVersion, credit.amount, credit.currency],
+    );
+    await client.query(
+      `INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at, published_at)
+       SELECT e.id, 'wallet', e.stream_id, e.stream_position, e.type, e.schema_version, e.data, e.recorded_at, e.recorded_at + interval '20 milliseconds'
+       FROM stream_events e JOIN seed_wallets w ON w.stream_id = e.stream_id
+       ORDER BY e.recorded_at, e.stream_position`,
+    );
+    await client.query(
+      `INSERT INTO wallet_summaries (traveler, stream_id, balance, currency, version, open_charges, updated_at)
+       SELECT traveler, stream_id, $1::int - total, currency, 2, 1, at FROM seed_wallets`,
+      [credit.amount],
+    );
+    // The wallet-statements consumer's lines (wallet-statement.ts): the opening credit, then the charge.
+    await client.query(
+      `INSERT INTO wallet_statement_entries (stream_id, stream_position, traveler, event_id, kind, amount, currency, balance_after, booking_id, occurred_at)
+       SELECT stream_id, 1, traveler, opened_id, 'opening-credit', $1::int, $2::text, $1::int, NULL, at FROM seed_wallets
+       UNION ALL
+       SELECT stream_id, 2, traveler, charged_id, 'charge', -total, currency, $1::int - total, booking_id, at FROM seed_wallets`,
+      [credit.amount, credit.currency],
+    );
     await client.query(
       `INSERT INTO payments (id, booking_id, amount, currency, status, provider_charge_id, charged_at)
-       SELECT p.payment_id, p.id, t.total, t.currency, 'CHARGED',
-              'ch_fake_' || left(encode(sha256(convert_to(p.id || ':charge-payment', 'UTF8')), 'hex'), 24),
-              p.at + interval '400 milliseconds'
-       FROM seed_plan p JOIN seed_trips t ON t.booking_id = p.id`,
+       SELECT p.payment_id, p.id, t.total, t.currency, 'CHARGED', w.stream_id || ':charge:' || p.id, p.at + interval '400 milliseconds'
+       FROM seed_plan p JOIN seed_trips t ON t.booking_id = p.id JOIN seed_wallets w ON w.booking_id = p.id`,
     );
     // Each step's stored result is the receipt its activity returned (run-step-once.ts keys them `<booking>:<step>`).
     await client.query(
@@ -167,7 +209,7 @@ export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: 
       `INSERT INTO consumer_inbox (consumer, event_id, booking_id, sequence, type, outcome, processed_at)
        SELECT c.consumer, e.id, e.aggregate_id, e.sequence, e.type, c.outcome, e.published_at + interval '30 milliseconds'
        FROM outbox_events e
-       JOIN seed_plan p ON p.id = e.aggregate_id
+       JOIN (SELECT id AS aggregate_id FROM seed_plan UNION ALL SELECT stream_id FROM seed_wallets) AS a ON a.aggregate_id = e.aggregate_id
        JOIN unnest($1::text[], $2::text[], $3::text[]) AS c(consumer, type, outcome) ON c.type = e.type`,
       [consumers, types, outcomes],
     );
@@ -206,6 +248,6 @@ export async function seedConfirmedBookings(db: pg.Pool, count: number, offers: 
   });
   // Fresh statistics, as autovacuum would have them on a database that grew slowly.
   await db.query(
-    'ANALYZE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events, offers, consumer_inbox, trip_summaries, outgoing_emails, trip_notifications',
+    'ANALYZE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events, offers, consumer_inbox, trip_summaries, outgoing_emails, trip_notifications, event_streams, stream_events, wallet_summaries, wallet_statement_entries',
   );
 }

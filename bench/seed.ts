@@ -43,14 +43,16 @@ export async function seedPendingBookings(db: pg.Pool, count: number, offers: Of
   const { rows } = await db.query<{ id: string }>(
     `WITH accepted AS (
        INSERT INTO bookings (id, status, traveler_name, traveler_email, request, workflow_started_at, created_at, updated_at)
-       SELECT 'bk_' || gen_random_uuid(), 'PENDING', 'Bench Traveler', 'bench+' || g || '@example.com',
+       SELECT 'bk_' || gen_random_uuid(), 'PENDING', 'Bench Traveler', t.email,
               jsonb_build_object(
-                'traveler', jsonb_build_object('name', 'Bench Traveler', 'email', 'bench+' || g || '@example.com'),
+                'traveler', jsonb_build_object('name', 'Bench Traveler', 'email', t.email),
                 'flight', jsonb_build_object('offerId', ($2::text[])[1 + g % cardinality($2::text[])], 'seats', 1),
                 'hotel', jsonb_build_object('offerId', ($3::text[])[1 + g % cardinality($3::text[])], 'rooms', 1),
                 'car', jsonb_build_object('offerId', ($4::text[])[1 + g % cardinality($4::text[])])),
               now(), now(), now()
+       -- A traveler of its own per booking: each pays from a fresh wallet, as the saga load's travelers do.
        FROM generate_series(1, $1) AS g
+       CROSS JOIN LATERAL (SELECT 'bench+' || g || '-' || substr(md5(random()::text), 1, 8) || '@example.com' AS email) AS t
        RETURNING id, traveler_name, traveler_email, request, created_at
      ), events AS (
        INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
@@ -91,15 +93,24 @@ export async function seedPendingBookings(db: pg.Pool, count: number, offers: Of
 export async function resetBookings(db: pg.Pool): Promise<void> {
   await db.query(
     `TRUNCATE bookings, api_idempotency_keys, reservations, saga_steps, payments, outbox_events,
-              consumer_inbox, trip_summaries, outgoing_emails, trip_notifications`,
+              consumer_inbox, trip_summaries, outgoing_emails, trip_notifications,
+              event_streams, stream_events, stream_snapshots, wallet_summaries, wallet_statement_entries, wallet_deposit_requests`,
   );
   await db.query('UPDATE offers SET available = capacity');
 }
 
-/** Removes these bookings and every row written for them (their units stay taken: the offers hold a million each). */
+/**
+ * Removes these bookings and every row written for them (their units stay taken: the offers hold a million each), and
+ * the announcements of their travelers' wallet events. The wallets' events themselves stay: the event store is
+ * append-only (each of these travelers has a wallet of their own, used by nothing else).
+ */
 export async function deleteBookings(db: pg.Pool, bookingIds: readonly string[]): Promise<void> {
   const ids = [...bookingIds];
-  await db.query('DELETE FROM outbox_events WHERE aggregate_id = ANY($1)', [ids]);
+  await db.query(
+    `DELETE FROM outbox_events WHERE aggregate_id = ANY($1)
+        OR aggregate_id IN (SELECT 'wallet-' || lower(traveler_email) FROM bookings WHERE id = ANY($1))`,
+    [ids],
+  );
   for (const table of ['saga_steps', 'reservations', 'payments', 'api_idempotency_keys'] as const) {
     await db.query(`DELETE FROM ${table} WHERE booking_id = ANY($1)`, [ids]);
   }

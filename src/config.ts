@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
 export interface AppConfig {
@@ -32,6 +33,8 @@ export interface AppConfig {
   /** `npm start` without TEMPORAL_ADDRESS: the ports of its Temporal dev server and Web UI. */
   temporalDevPort: number;
   temporalUiPort: number;
+  /** The traveler's wallet: WALLET_OPENING_CREDIT (minor units of EUR) and WALLET_SNAPSHOT_EVERY (events). */
+  wallet: WalletSettings;
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -55,6 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
     temporalDevPort: port(env.TEMPORAL_DEV_PORT, 7233, 'TEMPORAL_DEV_PORT'),
     temporalUiPort: port(env.TEMPORAL_UI_PORT, 8233, 'TEMPORAL_UI_PORT'),
+    wallet: {
+      openingCredit: { amount: wholeNumber(env.WALLET_OPENING_CREDIT, defaultWalletSettings.openingCredit.amount, 'WALLET_OPENING_CREDIT', 0), currency: 'EUR' },
+      snapshotEvery: wholeNumber(env.WALLET_SNAPSHOT_EVERY, defaultWalletSettings.snapshotEvery, 'WALLET_SNAPSHOT_EVERY', 1),
+    },
   };
 }
 
@@ -75,6 +82,15 @@ function port(value: string | undefined, fallback: number, name = 'PORT'): numbe
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new Error(`${name} must be 0-65535, got "${value}"`);
   return parsed;
+}
+
+function wholeNumber(value: string | undefined, fallback: number, name: string, minimum: number): number {
+  const text = nonEmpty(value);
+  if (text === undefined) return fallback;
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < minimum) {
+    throw new Error(`${name} must be a whole number, at least ${minimum}, got "${text}"`);
+  }
+  return Number(text);
 }
 
 // One URL, or several comma-separated (API replicas without a load balancer in front).

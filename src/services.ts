@@ -9,6 +9,7 @@ import { createTravelerTrips } from './read-model/traveler-trips.ts';
 import type { Database } from './db/open-database.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
+import { createWalletService } from './wallet/wallet-service.ts';
 
 /**
  * The API and the saga starter over one database and one Temporal client: what every entry point wires up. The
@@ -27,6 +28,7 @@ export function createServices(
     bookings,
     offers: createOfferService(db.prisma),
     trips: createTravelerTrips(db.prisma),
+    wallets: createWalletService({ prisma: db.prisma, settings: config.wallet }),
     metrics: metrics.registry,
     readiness: {
       database: db.ping,

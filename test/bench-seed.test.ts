@@ -2,9 +2,7 @@ import type { Client } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/lib/clock.ts';
-import { createFakePaymentProvider } from '../activities/fake-payment-provider.ts';
 import { createActivities } from '../activities/index.ts';
-import { stepKey } from '../activities/run-step-once.ts';
 import { seedConfirmedBookings } from '../bench/seed-confirmed-bookings.ts';
 import { type OfferPool, resetBookings, seedOffers, seedPendingBookings } from '../bench/seed.ts';
 import { createBookingService } from '../src/bookings/booking-service.ts';
@@ -19,6 +17,9 @@ import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-up
 import { type Database, openDatabase } from '../src/db/open-database.ts';
 import type { Db } from '../src/db/prisma.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
+import { walletStatementsConsumer } from '../src/wallet/projections/wallet-statement.ts';
+import { walletStreamId } from '../src/wallet/wallet-stream.ts';
+import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 
@@ -59,7 +60,7 @@ async function realConfirmedTrip(acceptedBy: 'api' | 'pending seed'): Promise<st
       travelerPseudonym: pseudonym,
     });
     const request = {
-      traveler: { name: 'Grace Hopper', email: 'grace@example.com' },
+      traveler: { name: 'Grace Hopper', email: `grace+${Math.random().toString(36).slice(2, 10)}@example.com` }, // a wallet of her own
       flight: { offerId: offers.flight[0]!, seats: 1 },
       hotel: { offerId: offers.hotel[0]!, rooms: 1 },
       car: { offerId: offers.car[0]! },
@@ -92,11 +93,46 @@ function shape(value: unknown): unknown {
   return value === null ? 'null' : typeof value;
 }
 
+async function walletOf(bookingId: string) {
+  const { travelerEmail } = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId } });
+  return walletStreamId(travelerEmail);
+}
+
+/** The traveler's wallet as the payment step left it: the stream, its announcements, the summary. */
+async function walletSide(bookingId: string) {
+  const streamId = await walletOf(bookingId);
+  const stream = await prisma.eventStream.findUniqueOrThrow({ where: { streamId } });
+  const events = await prisma.streamEvent.findMany({ where: { streamId }, orderBy: { streamPosition: 'asc' } });
+  const announced = await prisma.outboxEvent.findMany({ where: { aggregateId: streamId }, orderBy: { sequence: 'asc' } });
+  const summary = await prisma.walletSummary.findUniqueOrThrow({ where: { streamId } });
+  const payment = await prisma.payment.findUniqueOrThrow({ where: { bookingId } });
+  return {
+    stream: { streamType: stream.streamType, version: stream.version },
+    events: events.map((e) => ({ streamPosition: e.streamPosition, type: e.type, schemaVersion: e.schemaVersion, data: shape(e.data), metadata: e.metadata })),
+    chargedThisBooking: (events[1]?.data as { bookingId?: string }).bookingId === bookingId,
+    announced: announced.map((e, i) => ({ aggregateType: e.aggregateType, sequence: e.sequence, sameId: e.id === events[i]?.id, type: e.type, data: e.data })),
+    announcedAsStored: announced.every((e, i) => JSON.stringify(e.data) === JSON.stringify(events[i]?.data) && e.occurredAt.getTime() === events[i]?.recordedAt.getTime()),
+    summary: { creditLeft: summary.balance === defaultWalletSettings.openingCredit.amount - payment.amount, version: summary.version, openCharges: summary.openCharges, currency: summary.currency },
+  };
+}
+
+/** Without the values that differ between two wallets (ids, the traveler): what must match. */
+function walletShape(side: Awaited<ReturnType<typeof walletSide>>) {
+  const anonymous = (data: unknown) => shape(data);
+  return {
+    ...side,
+    events: side.events.map((e) => ({ ...e, metadata: shape(e.metadata) })),
+    announced: side.announced.map((e) => ({ ...e, data: anonymous(e.data) })),
+  };
+}
+
 async function writeSide(bookingId: string) {
   const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { reservations: true, payment: true, idempotencyKey: true } });
   const events = await prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
   const steps = await prisma.sagaStep.findMany({ where: { bookingId }, orderBy: { step: 'asc' } });
   return {
+    wallet: walletShape(await walletSide(bookingId)),
+    chargeIdNamesTheWallet: booking.payment?.providerChargeId === `${await walletOf(bookingId)}:charge:${bookingId}`,
     status: booking.status,
     request: shape(booking.request),
     reservations: booking.reservations.map((r) => r.kind).sort(),
@@ -109,12 +145,15 @@ async function writeSide(bookingId: string) {
 
 /** What each consumer left for a booking, without the ids and clocks that differ between two runs. */
 async function consumerSide(bookingId: string) {
-  const inbox = await prisma.consumerInboxEvent.findMany({ where: { bookingId }, orderBy: [{ consumer: 'asc' }, { sequence: 'asc' }] });
+  const wallet = await walletOf(bookingId);
+  const inbox = await prisma.consumerInboxEvent.findMany({ where: { bookingId: { in: [bookingId, wallet] } }, orderBy: [{ consumer: 'asc' }, { bookingId: 'asc' }, { sequence: 'asc' }] });
+  const statement = await prisma.walletStatementEntry.findMany({ where: { streamId: wallet }, orderBy: { streamPosition: 'asc' } });
   const summary = await prisma.tripSummary.findUnique({ where: { bookingId } });
   const emails = await prisma.outgoingEmail.findMany({ where: { bookingId } });
   const notifications = await prisma.tripNotification.findMany({ where: { bookingId }, orderBy: { dedupeKey: 'asc' } });
   return {
-    inbox: inbox.map(({ consumer, eventId, sequence, type, outcome, reason }) => ({ consumer, eventId, sequence, type, outcome, reason })),
+    inbox: inbox.map(({ consumer, eventId, bookingId: subject, sequence, type, outcome, reason }) => ({ consumer, eventId, subject, sequence, type, outcome, reason })),
+    statement,
     summary,
     emails: emails.map(({ eventId, template, recipient, subject, body }) => ({ eventId, template, recipient, subject, body })),
     notifications: notifications.map(({ dedupeKey, status, recipient, subject, text, eventId }) => ({ dedupeKey, status, recipient, subject, text, eventId })),
@@ -141,30 +180,40 @@ describe('bench seed', () => {
     const payment = await prisma.payment.findUniqueOrThrow({ where: { bookingId: seeded } });
     const reservations = await prisma.reservation.findMany({ where: { bookingId: seeded } });
     expect(payment.amount).toBe(reservations.reduce((sum, r) => sum + r.amount, 0));
-    const charge = await createFakePaymentProvider().charge({ reference: stepKey(seeded, 'charge-payment'), amount: payment.amount, currency: payment.currency, description: '' });
-    expect(charge).toEqual({ outcome: 'charged', chargeId: payment.providerChargeId });
+    const wallet = await walletSide(seeded);
+    expect(wallet.chargedThisBooking && wallet.announcedAsStored && seededRows.chargeIdNamesTheWallet).toBe(true);
+    expect(wallet.summary.creditLeft).toBe(true);
+    expect(await prisma.outboxEvent.count({ where: { aggregateId: await walletOf(seeded), publishedAt: null } })).toBe(0);
   });
 
   it("the seeded consumer rows are exactly what the real consumers make of the seeded events", async () => {
     const bookingId = await seededBookingId();
     const seeded = await consumerSide(bookingId);
-    expect(seeded.inbox).toHaveLength(3 * 8);
+    const consumers = 4;
+    expect(seeded.inbox).toHaveLength(consumers * (8 + 2));
+    expect(seeded.statement).toHaveLength(2);
 
+    const wallet = await walletOf(bookingId);
     for (const table of ['consumer_inbox', 'trip_summaries', 'outgoing_emails', 'trip_notifications']) {
-      await pool.query(`DELETE FROM ${table} WHERE booking_id = $1`, [bookingId]);
+      await pool.query(`DELETE FROM ${table} WHERE booking_id = $1 OR booking_id = $2`, [bookingId, wallet]);
     }
+    await pool.query('DELETE FROM wallet_statement_entries WHERE stream_id = $1', [wallet]);
     const booking = await prisma.booking.findUniqueOrThrow({ where: { id: bookingId }, include: { reservations: true, payment: true } });
     const confirmedView = toBookingView(booking, undefined, 'http://ui.invalid', 'default', pseudonym(booking.travelerEmail));
     // status-updates asks the API when the event arrives: still PENDING at the first status change, CONFIRMED at the last.
     let answer: BookingView = { ...confirmedView, status: 'PENDING' };
     const events = await prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { sequence: 'asc' } });
-    const decoded = events.map((e) => readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(e)))));
-    for (const consumer of [tripSummariesConsumer, notifierConsumer, statusUpdatesConsumer({ getBooking: async () => answer })]) {
-      for (const event of decoded) {
+    const walletEvents = await prisma.outboxEvent.findMany({ where: { aggregateId: wallet }, orderBy: { sequence: 'asc' } });
+    const decode = (e: (typeof events)[number]) => readConsumedEvent(readOrdering(JSON.stringify(toCloudEvent(e))));
+    const consumersRun = [tripSummariesConsumer, notifierConsumer, statusUpdatesConsumer({ getBooking: async () => answer }), walletStatementsConsumer];
+    expect(consumersRun).toHaveLength(consumers);
+    for (const consumer of consumersRun) {
+      for (const event of events.map(decode)) {
         if (event.sequence === 8) answer = confirmedView;
         expect(await applyEvent(prisma, consumer, event)).not.toBe('duplicate');
       }
       answer = { ...confirmedView, status: 'PENDING' };
+      for (const event of walletEvents.map(decode)) expect(await applyEvent(prisma, consumer, event)).not.toBe('duplicate');
     }
     expect(await consumerSide(bookingId)).toEqual(seeded);
   });
@@ -180,7 +229,9 @@ describe('bench seed', () => {
     const { rows } = await pool.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM bookings) + (SELECT count(*) FROM payments) + (SELECT count(*) FROM outbox_events)
             + (SELECT count(*) FROM consumer_inbox) + (SELECT count(*) FROM trip_summaries) + (SELECT count(*) FROM outgoing_emails)
-            + (SELECT count(*) FROM trip_notifications) + (SELECT count(*) FROM saga_steps) AS n`,
+            + (SELECT count(*) FROM trip_notifications) + (SELECT count(*) FROM saga_steps)
+            + (SELECT count(*) FROM event_streams) + (SELECT count(*) FROM stream_events) + (SELECT count(*) FROM wallet_summaries)
+            + (SELECT count(*) FROM wallet_statement_entries) AS n`,
     );
     expect(Number(rows[0]!.n)).toBe(0);
     const { rows: offersLeft } = await pool.query<{ taken: number }>('SELECT count(*)::int AS taken FROM offers WHERE available <> capacity');

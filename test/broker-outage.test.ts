@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { natsTopology } from '../src/transport/jetstream/topology.ts';
 import { startEventPipeline } from '../src/pipeline/event-pipeline.ts';
+import { walletStreamId } from '../src/wallet/wallet-stream.ts';
 import { directTrip, expectedSequences, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
@@ -46,7 +47,7 @@ it('with NATS down bookings still commit, events wait in the outbox with the bac
     await nats.stop();
     const trips = await Promise.all(Array.from({ length: 10 }, () => directTrip(h, offers)));
     const metrics = async () => (await request(h.app).get('/metrics').expect(200)).text;
-    const backlog = trips.reduce((sum, trip) => sum + trip.events, 0);
+    const backlog = trips.reduce((sum, trip) => sum + trip.events + trip.walletEvents, 0);
     await waitUntil('the relay to report the backlog', async () => lines.some((line) => line.includes(`${backlog} event(s) wait in the outbox`)), 20_000);
     const during = await metrics();
     expect(metricValue(during, 'tripsaga_outbox_backlog_events{transport="jetstream"}')).toBe(backlog);
@@ -67,9 +68,10 @@ it('with NATS down bookings still commit, events wait in the outbox with the bac
       const firstSeen = [...new Map(stream.filter((m) => m.event.subject === trip.bookingId).map((m) => [m.event.id, m.event.bookingsequence])).values()];
       expect(firstSeen).toEqual(await expectedSequences(h, trip.bookingId));
     }
-    const bookingIds = [before, ...trips].map((t) => t.bookingId);
+    // Every event once: the trips' own, and their travelers' wallets' (each charge opened a wallet).
+    const aggregateIds = [before, ...trips].flatMap((t) => [t.bookingId, walletStreamId(t.email)]);
     expect(await h.prisma.consumerInboxEvent.count({ where: { consumer: 'trip-summaries' } })).toBe(
-      await h.prisma.outboxEvent.count({ where: { aggregateId: { in: bookingIds } } }),
+      await h.prisma.outboxEvent.count({ where: { aggregateId: { in: aggregateIds } } }),
     );
   } finally {
     await pipeline.stop();

@@ -122,6 +122,14 @@ describe('OpenAPI 3.1 document of the HTTP API', () => {
     check('Booking', (await request(h.app).get(`/bookings/${accepted.bookingId}`).expect(200)).body);
     check('BookingEvents', (await request(h.app).get(`/bookings/${accepted.bookingId}/events`).expect(200)).body);
     check('CancelAccepted', (await request(h.app).post(`/bookings/${accepted.bookingId}/cancel`).expect(202)).body);
+    const wallet = `/travelers/${encodeURIComponent(booking.traveler.email)}/wallet`;
+    const deposit = { amount: { amount: 2_500, currency: 'EUR' } };
+    check('DepositRequest', deposit);
+    check('Wallet', (await request(h.app).post(`${wallet}/deposits`).send(deposit).expect(201)).body);
+    check('Wallet', (await request(h.app).get(wallet).expect(200)).body);
+    check('WalletEvents', (await request(h.app).get(`${wallet}/events`).expect(200)).body);
+    check('WalletStatement', (await request(h.app).get(`${wallet}/statement`).expect(200)).body);
+    expect(schema('DepositRequest')({ amount: { amount: 2_500, currency: 'EUR', note: 'x' } })).toBe(false);
     check('Error', (await request(h.app).post('/offers').send({ kind: 'boat' }).expect(400)).body);
     check('Health', (await request(h.app).get('/healthz').expect(200)).body);
     check('Readiness', (await request(h.app).get('/readyz').expect(200)).body);

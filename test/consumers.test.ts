@@ -7,7 +7,7 @@ import { createActivities } from '../activities/index.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
+import { defaultConsumers, type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
@@ -214,10 +214,12 @@ describe('consumers: read model and notifier', () => {
     await waitForSettled(await eventIdsOf(healthy.bookingId));
     const healthyDoneAt = Date.now();
 
+    // Every consumer the pipeline runs dead-letters the garbage on its own subject.
+    const consumersRunning = defaultConsumers().length;
     const deadLetters = await waitUntil('the dead letters', async () => {
       const stored = await readStream(nc, topology.deadLetterStream);
       const garbage = stored.filter((m) => m.body.startsWith('{"this is"'));
-      return garbage.length === 2 && stored.some((m) => m.event.id === poison.id) ? stored : undefined;
+      return garbage.length === consumersRunning && stored.some((m) => m.event.id === poison.id) ? stored : undefined;
     });
     const poisonDeadLetteredAt = (await h.prisma.consumerInboxEvent.findUniqueOrThrow({
       where: { consumer_eventId: { consumer: 'trip-summaries', eventId: poison.id } },
@@ -237,7 +239,7 @@ describe('consumers: read model and notifier', () => {
     expect((await h.prisma.consumerInboxEvent.findUniqueOrThrow({ where: { consumer_eventId: { consumer: 'notifier', eventId: poison.id } } })).outcome).toBe('skipped');
 
     const garbage = deadLetters.filter((m) => m.headers['Tripsaga-Original-Subject'] === `${topology.root}.events.booking.confirmed`);
-    expect(garbage.map((m) => m.headers['Tripsaga-Dead-Letter-Reason'])).toEqual([expect.stringMatching(/^not UTF-8 JSON/), expect.stringMatching(/^not UTF-8 JSON/)]);
+    expect(garbage.map((m) => m.headers['Tripsaga-Dead-Letter-Reason'])).toEqual(Array(consumersRunning).fill(expect.stringMatching(/^not UTF-8 JSON/)));
     expect(await counter('dead_lettered')).toBeGreaterThanOrEqual(2);
   });
 });

@@ -26,6 +26,8 @@ beforeAll(async () => {
   const soldOut = await h.offer('car', 0);
   compensatedTrip = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: soldOut.id }));
   await h.waitForStatus(compensatedTrip, 'COMPENSATED');
+  // The wallet's deposit is the one type a trip never writes.
+  await h.wallets.deposit(`deposit+${cancelledTrip}@example.com`, { amount: 2_500, currency: 'EUR' });
 });
 afterAll(async () => {
   await h?.stop();

@@ -75,19 +75,26 @@ describe('applyMigrations on PostgreSQL', () => {
       'api_idempotency_keys',
       'bookings',
       'consumer_inbox',
+      'event_streams',
       'offers',
       'outbox_events',
       'outgoing_emails',
       'payments',
       'reservations',
       'saga_steps',
+      'stream_events',
+      'stream_snapshots',
       'trip_notifications',
       'trip_summaries',
+      'wallet_deposit_requests',
+      'wallet_statement_entries',
+      'wallet_summaries',
     ]);
     const { rows: checks } = await client.query<{ conname: string }>(
       `SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`,
     );
     expect(checks.map((row) => row.conname).sort()).toEqual([
+      'event_streams_version_non_negative',
       'offers_available_non_negative',
       'offers_available_within_capacity',
       'offers_capacity_non_negative',
@@ -98,6 +105,10 @@ describe('applyMigrations on PostgreSQL', () => {
       'payments_refund_recorded_with_status',
       'reservations_amount_non_negative',
       'reservations_quantity_positive',
+      'stream_events_position_positive',
+      'stream_snapshots_position_positive',
+      'wallet_summaries_balance_non_negative',
+      'wallet_summaries_currency_iso_code',
     ]);
 
     await offerWithOneUnitLeft(client);

@@ -97,7 +97,8 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
   const secondTrip = await second.bookTrip(email);
   await second.confirmed(email, secondTrip);
   // The stream kept the first run's events, and the durable consumers their place: nothing was applied twice.
-  expect(await second.bookingsInStream()).toEqual(new Set([firstTrip, secondTrip]));
+  // Each trip's charge announced the wallet's events under the wallet's stream id (one traveler: one wallet).
+  expect(await second.bookingsInStream()).toEqual(new Set([firstTrip, secondTrip, `wallet-${email}`]));
   expect(await second.metrics()).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
   await second.stop();
 
@@ -111,6 +112,6 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
     [secondTrip, 'CONFIRMED'],
     [firstTrip, 'CONFIRMED'],
   ]);
-  expect(await external.bookingsInStream()).toEqual(new Set([thirdTrip]));
+  expect(await external.bookingsInStream()).toEqual(new Set([thirdTrip, `wallet-${email}`]));
   await external.stop();
 }, 300_000);

@@ -120,8 +120,8 @@ describe('status-updates without an API URL', () => {
   it('is left out of the default consumers, with a log line', async () => {
     const { defaultConsumers } = await import('../src/pipeline/event-pipeline.ts');
     const lines: string[] = [];
-    expect(defaultConsumers({ log: (line) => lines.push(line) }).map((c) => c.name)).toEqual(['trip-summaries', 'notifier']);
+    expect(defaultConsumers({ log: (line) => lines.push(line) }).map((c) => c.name)).toEqual(['trip-summaries', 'notifier', 'wallet-statements']);
     expect(lines).toEqual([expect.stringMatching(/^consumer status-updates: not started, API_BASE_URL is not set/)]);
-    expect(defaultConsumers({ apiBaseUrl: 'http://127.0.0.1:1' }).map((c) => c.name)).toEqual(['trip-summaries', 'notifier', 'status-updates']);
+    expect(defaultConsumers({ apiBaseUrl: 'http://127.0.0.1:1' }).map((c) => c.name)).toEqual(['trip-summaries', 'notifier', 'wallet-statements', 'status-updates']);
   });
 });

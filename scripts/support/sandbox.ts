@@ -9,6 +9,8 @@ import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { ephemeralDataProtection } from '../../src/data-protection/data-protection.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
+import { createWalletService } from '../../src/wallet/wallet-service.ts';
+import { defaultWalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { startTemporalDevServer } from '../../src/temporal/dev-server.ts';
@@ -60,10 +62,12 @@ export async function startSandbox(
     travelerPseudonym: protection.travelerPseudonym,
   });
   const offers = createOfferService(db.prisma);
+  const wallets = createWalletService({ prisma: db.prisma, settings: defaultWalletSettings });
   const app = createApp({
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
+    wallets,
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     log,
@@ -77,6 +81,7 @@ export async function startSandbox(
     taskQueue,
     bookings,
     offers,
+    wallets,
     app,
 
     offer(kind: 'flight' | 'hotel' | 'car', name: string, capacity: number, amount: number) {
@@ -97,8 +102,9 @@ export async function startSandbox(
       }
     },
 
-    events(bookingId: string) {
-      return db.prisma.outboxEvent.findMany({ where: { aggregateId: bookingId }, orderBy: { position: 'asc' } });
+    /** The outbox events of a booking, or of a wallet (by its stream id). */
+    events(aggregateId: string) {
+      return db.prisma.outboxEvent.findMany({ where: { aggregateId }, orderBy: { position: 'asc' } });
     },
 
     async close() {

@@ -12,6 +12,8 @@ import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
+import type { WalletService } from '../wallet/wallet-service.ts';
+import { walletRouter } from './wallet-routes.ts';
 import {
   bookingAcceptedSchema,
   bookingEventsSchema,
@@ -22,6 +24,7 @@ import {
   idempotencyKeySchema,
   pathParameterSchema,
   readinessSchema,
+  travelerEmailSchema,
 } from './schemas.ts';
 
 export interface AppDependencies {
@@ -29,6 +32,8 @@ export interface AppDependencies {
   offers: OfferService;
   /** The read model (CQRS query side), built from events by the trip-summaries consumer. */
   trips: TravelerTripsService;
+  /** The traveler's event-sourced wallet (src/wallet). */
+  wallets: WalletService;
   /** Served as GET /metrics (Prometheus text format). */
   metrics: Registry;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
@@ -47,7 +52,7 @@ function requireJson(req: Request) {
   if (!req.is('application/json')) throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
 }
 
-export function createApp({ bookings, offers, trips, metrics, readiness, codec, log = console.error }: AppDependencies) {
+export function createApp({ bookings, offers, trips, wallets, metrics, readiness, codec, log = console.error }: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
   // Before the API's own body parser: payloads from histories may be larger than its limit.
@@ -142,6 +147,8 @@ export function createApp({ bookings, offers, trips, metrics, readiness, codec, 
     const email = parseOrReject(emailSchema, req.params.email, 'params.email');
     reply(res, 200, travelerTripsSchema, await trips.tripsOf(email));
   });
+
+  app.use(walletRouter(wallets));
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics());

@@ -16,6 +16,9 @@ import {
   readinessSchema,
 } from './schemas.ts';
 import { travelerTripsSchema } from '../read-model/traveler-trips.ts';
+import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
+import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
+import { depositRequestSchema } from './wallet-schemas.ts';
 
 /**
  * The schemas the routes validate with, by the name the document gives them. Generated in zod's "input" mode:
@@ -33,6 +36,10 @@ const components = {
   CancelAccepted: cancelAcceptedSchema,
   BookingEvents: bookingEventsSchema,
   TravelerTrips: travelerTripsSchema,
+  DepositRequest: depositRequestSchema,
+  Wallet: walletViewSchema,
+  WalletEvents: walletEventsSchema,
+  WalletStatement: walletStatementSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
   Payloads: payloadsSchema,
@@ -61,6 +68,7 @@ const badBody = {
 const badPath = { 400: '`invalid_request`: the path parameter is not valid percent-encoded UTF-8, or breaks the input policy' };
 
 const location = { Location: { description: 'where the created resource can be read', schema: { type: 'string' } } };
+const emailParameter = { name: 'email', in: 'path', required: true, description: "the traveler's email (case-insensitive)", schema: { type: 'string', format: 'email' } };
 const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true, description: what, schema: { type: 'string' } });
 
 function componentSchemas() {
@@ -86,6 +94,7 @@ export function buildOpenApiDocument(version = appVersion) {
     tags: [
       { name: 'Offers', description: 'Supplier inventory a booking reserves from.' },
       { name: 'Bookings', description: 'Trips and their sagas.' },
+      { name: 'Wallet', description: "The traveler's event-sourced wallet, which pays for the trips: its balance is the fold of its events." },
       { name: 'Operations', description: 'Liveness and readiness probes.' },
       { name: 'Documentation', description: 'This document, the event catalog, and this page.' },
     ],
@@ -204,6 +213,74 @@ export function buildOpenApiDocument(version = appVersion) {
           description: 'Built only from events by the trip-summaries consumer, so it trails the bookings by the event pipeline\'s lag.',
           parameters: [{ name: 'email', in: 'path', required: true, description: "the traveler's email", schema: { type: 'string', format: 'email' } }],
           responses: { 200: { description: 'the trips, newest first', content: json('TravelerTrips') }, ...errors({ 400: '`invalid_request`: not an email' }) },
+        },
+      },
+      '/travelers/{email}/wallet/deposits': {
+        post: {
+          operationId: 'depositIntoWallet',
+          tags: ['Wallet'],
+          summary: "Pay money into a traveler's wallet",
+          description:
+            'Appends `wallet.deposited` to the wallet\'s stream (a new traveler\'s wallet opens first, with its opening credit). ' +
+            'Amounts are minor units of EUR.',
+          parameters: [
+            emailParameter,
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description: 'The same key with the same body deposits nothing more and returns the wallet; with another body it is 422.',
+              schema: (({ $schema: _, ...schema }) => schema)(toJsonSchema(idempotencyKeySchema)),
+            },
+          ],
+          requestBody: { required: true, content: json('DepositRequest') },
+          responses: {
+            201: {
+              description: 'the wallet after the deposit, computed from its events',
+              headers: {
+                ...location,
+                'Idempotent-Replayed': { description: '`true` when this answers an earlier request with the same key', schema: { type: 'string', const: 'true' } },
+              },
+              content: json('Wallet'),
+            },
+            ...errors({ ...badBody, 422: '`idempotency_key_reused`, or `deposit_refused` (the wallet would hold more than 10 000 000.00)' }),
+          },
+        },
+      },
+      '/travelers/{email}/wallet': {
+        get: {
+          operationId: 'getWallet',
+          tags: ['Wallet'],
+          summary: "A traveler's wallet: balance, version, open charges",
+          description: 'Computed when asked from the latest snapshot and the events after it; no column holds the balance.',
+          parameters: [emailParameter],
+          responses: {
+            200: { description: 'the wallet', content: json('Wallet') },
+            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`: no deposit or booking yet' }),
+          },
+        },
+      },
+      '/travelers/{email}/wallet/events': {
+        get: {
+          operationId: 'listWalletEvents',
+          tags: ['Wallet'],
+          summary: "The wallet's stream, in order",
+          description: 'Every event with its stream and global positions and the version it was written in (data upcast to the newest).',
+          parameters: [emailParameter],
+          responses: {
+            200: { description: 'the events', content: json('WalletEvents') },
+            ...errors({ 400: '`invalid_request`: not an email', 404: '`wallet_not_found`' }),
+          },
+        },
+      },
+      '/travelers/{email}/wallet/statement': {
+        get: {
+          operationId: 'getWalletStatement',
+          tags: ['Read model'],
+          summary: "A traveler's wallet statement, from the read model",
+          description: "One line per wallet event with the balance after it, built by the wallet-statements consumer from the events the relay publishes; it trails the wallet by the pipeline's lag.",
+          parameters: [emailParameter],
+          responses: { 200: { description: 'the lines, oldest first (empty for an unknown traveler)', content: json('WalletStatement') }, ...errors({ 400: '`invalid_request`: not an email' }) },
         },
       },
       ...Object.fromEntries(

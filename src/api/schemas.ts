@@ -54,6 +54,8 @@ export const idempotencyKeySchema = z
   .max(255, 'at most 255 characters')
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
+export const travelerEmailSchema = z.email({ error: 'must be an email address' }).max(320, 'at most 320 characters');
+
 export const cancelRequestSchema = z.strictObject({
   reason: text(500).optional(),
 });

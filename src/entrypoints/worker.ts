@@ -19,7 +19,7 @@ const workerMetrics = config.metricsPort === undefined ? undefined : await insta
 const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, dataConverter: protection.dataConverter });
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter });
 const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 await ensureSearchAttributes(temporal, log);
 // The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).

@@ -12,6 +12,14 @@ import { bookingRequestedV1, bookingRequestedV2, upcastBookingRequestedV1 } from
 import { bookingStatusChangedV1 } from './schemas/booking-status-changed.ts';
 import { paymentChargedV1, paymentRefundedV1 } from './schemas/payment-events.ts';
 import {
+  upcastWalletDepositedV1,
+  walletChargedV1,
+  walletDepositedV1,
+  walletDepositedV2,
+  walletOpenedV1,
+  walletRefundedV1,
+} from './schemas/wallet-events.ts';
+import {
   carReleasedV1,
   carReservedV1,
   flightReleasedV1,
@@ -82,6 +90,26 @@ export const eventCatalog = {
     EventType.paymentRefunded,
     { summary: "The trip's charge was paid back in full (the trip was undone).", style: 'fact' },
     paymentRefundedV1,
+  ),
+  [EventType.walletOpened]: defineEvent(
+    EventType.walletOpened,
+    { summary: "A traveler's wallet was opened, with its opening credit: the first event of the wallet's stream.", style: 'fact' },
+    walletOpenedV1,
+  ),
+  [EventType.walletDeposited]: defineEvent(
+    EventType.walletDeposited,
+    { summary: 'Money was paid into a wallet.', style: 'fact' },
+    walletDepositedV1,
+  ).next(2, walletDepositedV2, { upcast: upcastWalletDepositedV1 }),
+  [EventType.walletCharged]: defineEvent(
+    EventType.walletCharged,
+    { summary: "A trip's total was taken from the traveler's wallet by the saga's payment step.", style: 'fact' },
+    walletChargedV1,
+  ),
+  [EventType.walletRefunded]: defineEvent(
+    EventType.walletRefunded,
+    { summary: "A trip's charge was given back to the wallet in full (the trip was undone).", style: 'fact' },
+    walletRefundedV1,
   ),
 } satisfies { [T in EventType]: EventDefinition<T> };
 

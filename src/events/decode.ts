@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EventType } from './event-types.ts';
+import { aggregateTypeOf, type EventType } from './event-types.ts';
 import { type AnyEventCatalog, type DecodedData, eventCatalog } from './catalog.ts';
 import type { EventDefinition } from './define-event.ts';
 import { EventDecodeError, type RejectedEventFacts } from './decode-error.ts';
@@ -49,8 +49,9 @@ export function createEventDecoder(catalog: AnyEventCatalog) {
       written > definition.latestVersion
         ? readNewer(definition, envelope.data, written, facts)
         : readAndUpcast(definition, envelope.data, written, facts);
+    // A wallet's events name the booking they paid for, but their subject is the wallet (its stream id).
     const dataBookingId = (data as { bookingId?: unknown }).bookingId;
-    if (dataBookingId !== undefined && dataBookingId !== envelope.subject) {
+    if (aggregateTypeOf(envelope.type) === 'booking' && dataBookingId !== undefined && dataBookingId !== envelope.subject) {
       throw new EventDecodeError('invalid-data', `data.bookingId ${String(dataBookingId)} differs from the subject ${envelope.subject}`, facts);
     }
     const { id, source, subject, time, type } = envelope;
@@ -104,6 +105,17 @@ function readNewer(definition: EventDefinition, raw: unknown, written: number, f
 }
 
 const decodeWithCatalog = createEventDecoder(eventCatalog);
+
+/**
+ * The data of one stored event (an event-store row: type, the version it was written in, data), validated and upcast
+ * to the newest version, exactly as decodeEvent reads a published one. Throws EventDecodeError.
+ */
+export function decodeStoredData<T extends EventType>(type: T, writtenVersion: number, data: unknown): DecodedData<T> {
+  const definition = eventCatalog[type] as EventDefinition;
+  const facts: RejectedEventFacts = { type, version: writtenVersion };
+  if (!definition.schemaOf(writtenVersion)) throw new EventDecodeError('unknown-version', `${type} has no v${writtenVersion}`, facts);
+  return readAndUpcast(definition, data, writtenVersion, facts) as DecodedData<T>;
+}
 
 /** Decodes with the real catalog; narrow the result with `event.type`. */
 export function decodeEvent(message: unknown): DecodedEvent {

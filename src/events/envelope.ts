@@ -41,7 +41,8 @@ const bookingSequence = z
 
 /**
  * The CloudEvents 1.0 attributes a tripsaga event carries. `subject` is required here, though optional in
- * CloudEvents: it is the booking id, the unit of ordering. Other extension attributes are allowed and ignored.
+ * CloudEvents: it is the booking id (for a wallet's own events, the wallet's stream id), the unit of ordering. Other
+ * extension attributes are allowed and ignored.
  * `bookingsequence` is optional for the contract (events recorded before it existed are still read), required by the
  * consumers, who order by it (orderingAttributesSchema).
  */
@@ -50,7 +51,7 @@ export const cloudEventEnvelopeSchema = z.object({
   id: z.string().min(1).describe('the outbox row id: the same on every re-publication, so duplicates can be dropped'),
   source: z.string().min(1),
   type: z.string().min(1).describe('reverse-DNS event type, e.g. com.tripsaga.booking.confirmed'),
-  subject: z.string().min(1).describe('the booking id'),
+  subject: z.string().min(1).describe("the booking id (a wallet's own events: the wallet's stream id), the unit of ordering"),
   bookingsequence: bookingSequence.optional(),
   time: z.iso.datetime({ offset: true }),
   datacontenttype: z.literal('application/json').optional().describe('absent means application/json, as in CloudEvents'),

@@ -5,7 +5,7 @@
  *   const event = decodeEvent(msg.data);            // throws EventDecodeError (reason, id, issues) on a bad event
  *   if (event.type === EventType.bookingConfirmed) event.data.total;
  */
-export { decodeEvent, createEventDecoder, type DecodedEvent, type UntypedDecodedEvent } from './decode.ts';
+export { decodeEvent, decodeStoredData, createEventDecoder, type DecodedEvent, type UntypedDecodedEvent } from './decode.ts';
 export { EventDecodeError, type EventRejectionReason } from './decode-error.ts';
 export { eventCatalog, isKnownEventType, type DecodedData, type EventData } from './catalog.ts';
 export { EventType } from './event-types.ts';

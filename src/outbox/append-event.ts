@@ -33,11 +33,35 @@ export async function appendOutboxEvent<T extends EventType>(tx: Tx, event: NewO
 export async function appendOutboxEvents(tx: Tx, events: readonly AnyNewOutboxEvent[]): Promise<void> {
   const bookingId = events[0]?.bookingId;
   if (bookingId === undefined) return;
-  const rows = events.map((event, index) => {
+  for (const event of events) {
     if (event.bookingId !== bookingId) throw new Error(`appendOutboxEvents takes the events of one booking: ${event.bookingId} is not ${bookingId}`);
+  }
+  await appendAggregateOutboxEvents(tx, { type: 'booking', id: bookingId }, events);
+}
+
+/** The unit of ordering of an event: its subject, and what the relay and the consumers keep in order. */
+export interface OutboxAggregate {
+  type: 'booking' | 'wallet';
+  id: string;
+}
+
+/**
+ * The same for any aggregate. A wallet's events are announced under the wallet's stream id, because a deposit has no
+ * booking: the wallet's own order is the one its consumers need. `id` lets an event-sourced aggregate announce an
+ * event under the id it has in the event store. The caller holds the aggregate's lock (the booking row; for a wallet,
+ * the stream row its append updated), so the numbering is sequential.
+ */
+export async function appendAggregateOutboxEvents(
+  tx: Tx,
+  aggregate: OutboxAggregate,
+  events: readonly (Omit<AnyNewOutboxEvent, 'bookingId'> & { id?: string })[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event, index) => {
     const definition = eventCatalog[event.type];
     return {
       n: index + 1,
+      id: event.id ?? null,
       type: event.type,
       schema_version: definition.latestVersion,
       data: definition.latestSchema.parse(event.data),
@@ -46,8 +70,8 @@ export async function appendOutboxEvents(tx: Tx, events: readonly AnyNewOutboxEv
   });
   await tx.$executeRaw`
     INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
-    SELECT gen_random_uuid(), 'booking', ${bookingId}, last.sequence + e.n, e.type, e.schema_version, e.data, e.occurred_at
-    FROM (SELECT coalesce(max(sequence), 0) AS sequence FROM outbox_events WHERE aggregate_id = ${bookingId}) AS last
-    CROSS JOIN jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(n int, type text, schema_version int, data jsonb, occurred_at timestamptz)
+    SELECT coalesce(e.id, gen_random_uuid()), ${aggregate.type}, ${aggregate.id}, last.sequence + e.n, e.type, e.schema_version, e.data, e.occurred_at
+    FROM (SELECT coalesce(max(sequence), 0) AS sequence FROM outbox_events WHERE aggregate_id = ${aggregate.id}) AS last
+    CROSS JOIN jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(n int, id uuid, type text, schema_version int, data jsonb, occurred_at timestamptz)
     ORDER BY e.n`;
 }

@@ -6,6 +6,7 @@ import { notifierConsumer } from '../consumers/notifier/notifier.ts';
 import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summaries.ts';
 import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
 import { createBookingApiClient } from '../consumers/status-updates/booking-api-client.ts';
+import { walletStatementsConsumer } from '../wallet/projections/wallet-statement.ts';
 import type { Database } from '../db/open-database.ts';
 import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.ts';
@@ -13,11 +14,12 @@ import { natsTopology, openJetStreamTransport } from '../transport/jetstream/ind
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../relay/outbox-relay.ts';
 
 /**
- * The consumers a process runs unless told otherwise: the read model and the notifier (event-carried state), and
+ * The consumers a process runs unless told otherwise: the read models (trip summaries, wallet statements) and the
+ * notifier (event-carried state), and
  * status-updates (event notification: it calls the API back, so it runs only when the API's URL is known).
  */
 export function defaultConsumers({ apiBaseUrl, log = () => {} }: { apiBaseUrl?: string; log?: (line: string) => void } = {}): EventConsumer[] {
-  const consumers = [tripSummariesConsumer, notifierConsumer];
+  const consumers = [tripSummariesConsumer, notifierConsumer, walletStatementsConsumer];
   if (apiBaseUrl) consumers.push(statusUpdatesConsumer(createBookingApiClient({ baseUrl: apiBaseUrl })));
   else log('consumer status-updates: not started, API_BASE_URL is not set (it calls GET /bookings/:id back for booking.status-changed)');
   return consumers;

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { Db } from '../db/prisma.ts';
+import type { WalletSettings } from '../wallet/wallet-settings.ts';
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;
@@ -14,8 +15,10 @@ export interface BookingWorkerOptions {
   /** The same payload codec the clients use (src/data-protection): inputs, results and query answers are encrypted. */
   dataConverter: DataConverter;
   clock?: Clock;
-  /** The payment service provider the charge and refund steps call; the deterministic fake when absent. */
+  /** A payment service provider for the charge and refund steps, instead of the traveler's wallet (the default). */
   payments?: PaymentProvider;
+  /** The wallet's opening credit and snapshot interval (config.wallet). */
+  wallet?: WalletSettings;
   /** A prebuilt bundle (tests build it once); without one the worker bundles workflows/ at start (about 3 s). */
   workflowBundlePath?: string;
   /** Overrides for single activities, e.g. a test that injects a transient failure around the real one. */
@@ -25,7 +28,7 @@ export interface BookingWorkerOptions {
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
 export async function createBookingWorker(options: BookingWorkerOptions): Promise<Worker> {
-  const activities = { ...createActivities({ prisma: options.prisma, clock: options.clock, payments: options.payments }), ...options.activities };
+  const activities = { ...createActivities({ prisma: options.prisma, clock: options.clock, payments: options.payments, wallet: options.wallet }), ...options.activities };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

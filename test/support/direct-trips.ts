@@ -31,8 +31,14 @@ export async function directTrip(h: Harness, offers: { flight: string; hotel: st
     await activities.recordBookingOutcome({ bookingId, status: 'COMPENSATED', reason: 'car: OfferSoldOut: test' });
   }
   // Each way adds booking.requested and booking.status-changed at the start and the outcome with its status-changed;
-  // a confirmed trip is the saga's happy path (confirmedTripEvents), payment.charged included.
-  return { bookingId, email: request.traveler.email, events: ending === 'confirmed' ? confirmedTripEvents.length : 8 };
+  // a confirmed trip is the saga's happy path (confirmedTripEvents), payment.charged included. Its charge also opened
+  // the new traveler's wallet: wallet.opened and wallet.charged, announced under the wallet's stream id.
+  return {
+    bookingId,
+    email: request.traveler.email,
+    events: ending === 'confirmed' ? confirmedTripEvents.length : 8,
+    walletEvents: ending === 'confirmed' ? 2 : 0,
+  };
 }
 
 /** Offers big enough for many direct trips. */

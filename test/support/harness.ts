@@ -13,6 +13,8 @@ import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
+import { createWalletService } from '../../src/wallet/wallet-service.ts';
+import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
 import { testDataProtection } from './data-protection.ts';
@@ -24,6 +26,8 @@ export interface HarnessOptions {
   activities?: Partial<ReturnType<typeof createActivities>>;
   /** The worker's payment provider (default: a fresh fake); pass one to inspect what it charged. */
   payments?: PaymentProvider;
+  /** The wallet's opening credit and snapshot interval, for the API and the worker (default: the production ones). */
+  wallet?: WalletSettings;
   cancellationWindow?: string;
   /** A database of the test file's own (see own-database.ts) instead of the run's shared one. */
   databaseUrl?: string;
@@ -53,10 +57,13 @@ export async function startHarness(options: HarnessOptions = {}) {
   });
   const offers = createOfferService(db.prisma);
   const metrics = createPipelineMetrics();
+  const walletSettings = options.wallet ?? defaultWalletSettings;
+  const wallets = createWalletService({ prisma: db.prisma, settings: walletSettings });
   const app = createApp({
     bookings,
     offers,
     trips: createTravelerTrips(db.prisma),
+    wallets,
     metrics: metrics.registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     codec: { codec: protection.codec, authorize: operatorSecretAuthorizer(protection.codecOperatorToken!), allowedOrigins: [new URL(temporalUiUrl).origin] },
@@ -75,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       workflowBundlePath: options.workflowBundlePath ?? inject('workflowBundlePath'),
       activities: options.activities,
       payments: options.payments,
+      wallet: walletSettings,
     });
     const running = worker.run();
     stopWorker = async () => {
@@ -91,6 +99,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     metrics,
     bookings,
     offers,
+    wallets,
+    walletSettings,
     app,
     temporal,
     protection,

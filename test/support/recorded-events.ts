@@ -20,3 +20,9 @@ export function recordedV1Event(scenario: string, type: string): CloudEvent<Reco
   if (!event) throw new Error(`no ${type} recorded in ${scenario}`);
   return structuredClone(event);
 }
+
+/** A wallet's events written before wallet.deposited v2 (scripts/record-events.ts --wallets). */
+export function recordedWalletV1Events(): { scenario: string; recordedFrom: string; events: CloudEvent<Record<string, unknown>>[] } {
+  const file = fileURLToPath(new URL('../fixtures/recorded-events/wallet-v1/wallet-deposit-charge-refund.json', import.meta.url));
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
