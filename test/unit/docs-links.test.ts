@@ -9,20 +9,6 @@ import { describe, expect, it } from 'vitest';
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/**
- * Pages linked before they are written: they arrive with the code they describe. A link to one of them is checked
- * like any other once the page exists; until then it may point at nothing.
- */
-const announcedPages = new Set([
-  'docs/event-sourcing.md',
-  'docs/production-topology.md',
-  'docs/security.md',
-  'docs/mistakes/README.md',
-  'docs/mistakes/events-for-crud.md',
-  'docs/mistakes/publishing-outside-the-transaction.md',
-  'docs/mistakes/unversioned-events.md',
-]);
-
 /** Settings read by the tools we run beside the app (the Temporal UI server), not by our code. */
 const externalSettings = new Set(['TEMPORAL_CODEC_ENDPOINT']);
 
@@ -102,7 +88,7 @@ describe.each(pages)('%s', (page) => {
       const [file, anchor] = target!.split('#') as [string, string | undefined];
       const resolved = file === '' ? page : path.posix.normalize(path.posix.join(path.posix.dirname(page), file));
       if (!existsSync(path.join(root, resolved))) {
-        if (!announcedPages.has(resolved)) broken.push(`${target} (no ${resolved})`);
+        broken.push(`${target} (no ${resolved})`);
         continue;
       }
       if (anchor && resolved.endsWith('.md') && !anchorsOf(resolved).has(anchor)) broken.push(`${target} (no heading #${anchor} in ${resolved})`);
@@ -115,7 +101,7 @@ describe.each(pages)('%s', (page) => {
     const pathPattern = /(?<![\w./~@-])((?:src|activities|workflows|test|scripts|bench|chaos|deploy|prisma|contracts|docs|\.ci)\/[\w./-]*)/g;
     for (const [, quoted] of text.matchAll(pathPattern)) {
       const candidate = quoted!.replace(/[.-]+$/, '');
-      if (runtimeOutputs.some((output) => candidate.startsWith(output)) || announcedPages.has(candidate)) continue;
+      if (runtimeOutputs.some((output) => candidate.startsWith(output))) continue;
       if (!existsSync(path.join(root, candidate))) missing.add(candidate);
     }
     expect([...missing]).toEqual([]);
