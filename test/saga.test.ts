@@ -120,7 +120,7 @@ describe('bookTrip saga', () => {
       return false;
     });
     const description = await handle.describe();
-    // The README's three ways to find a booking, in the form it gives them; "the day" is the saga's UTC start day.
+    // The three ways to find a booking in docs/temporal-ui.md, in the form it gives them; "the day" is the saga's UTC start day.
     const dayOf = (offsetDays: number) => new Date(description.startTime.getTime() + offsetDays * 86_400_000).toISOString().slice(0, 10);
     const compensatedOn = (day: string, nextDay: string) =>
       `BookingStatus = "COMPENSATED" AND StartTime >= "${day}T00:00:00Z" AND StartTime < "${nextDay}T00:00:00Z"`;

@@ -32,9 +32,9 @@ describe('search attributes on a cluster that lacks them', () => {
     return (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
   }
 
-  it("the README's operator commands create exactly the attributes the saga upserts", async () => {
-    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-    const commands = readme.match(/^\s*temporal operator search-attribute create .*$/gm) ?? [];
+  it("the operator commands in docs/temporal-ui.md create exactly the attributes the saga upserts", async () => {
+    const page = await readFile(new URL('../docs/temporal-ui.md', import.meta.url), 'utf8');
+    const commands = page.match(/^\s*temporal operator search-attribute create .*$/gm) ?? [];
     expect(commands).toHaveLength(3);
     for (const command of commands) {
       const [, ...args] = command.trim().split(/\s+/);

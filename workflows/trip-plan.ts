@@ -8,7 +8,7 @@ export interface PlannedReservation {
 
 /**
  * The order the saga reserves in: flight, hotel, then the optional car. Every running saga replays this order, so
- * changing it is a versioned change (behind `patched()`, see README "Changing the workflow safely"); the replay suite
+ * changing it is a versioned change (behind `patched()`, see docs/changing-the-workflow.md); the replay suite
  * proves it by rejecting a variant that reserves the hotel first.
  */
 export function reservationOrder(input: BookTripInput): PlannedReservation[] {

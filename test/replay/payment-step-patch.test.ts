@@ -11,7 +11,7 @@ import { type Harness, startHarness } from '../support/harness.ts';
 import { bundleWorkflowVariant } from './variant-bundle.ts';
 
 // The payment step is a versioned change: runs that started before it keep their old path, new runs take the new one,
-// and the patch can be retired step by step. Each claim the README makes about it is checked here.
+// and the patch can be retired step by step. Each claim docs/changing-the-workflow.md makes about it is checked here.
 const files = await listHistoryFiles();
 const before = files.filter((file) => file.set === 'before-payment-step');
 const after = files.filter((file) => file.set === 'with-payment-step');
@@ -86,7 +86,7 @@ describe(`the payment step behind patched('${chargeBeforeConfirm}')`, () => {
   });
 });
 
-describe('retiring the patch (README: "Changing the workflow safely")', () => {
+describe('retiring the patch (docs/changing-the-workflow.md)', () => {
   // The saga as it will read at each later step, built from the real code with `patched()` swapped:
   // step 2 calls deprecatePatch() and always charges; step 3 has no patch call and always charges.
   let step2Bundle: { code: string };
