@@ -29,6 +29,14 @@ export interface ClientLedger {
   unanswered: number;
 }
 
+/** The bearer tokens the load sends: an operator's for the offers, each traveler's own for their bookings. */
+export interface LoadTokens {
+  operator: string;
+  traveler(email: string): Promise<string>;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
 export function newLedger(): ClientLedger {
   return { accepted: new Map(), retryLater: 0, unexpected: [], connectionErrors: 0, abandoned: [], unanswered: 0 };
 }
@@ -39,10 +47,10 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
 }
 
 /** The offers every run books from; a small flight sells out along the way, so availability is really contended. */
-export async function createOffers(apiUrl: string, bookings: number): Promise<Offers> {
+export async function createOffers(apiUrl: string, bookings: number, tokens: LoadTokens): Promise<Offers> {
   const offer = async (kind: string, name: string, capacity: number, amount: number) => {
     for (let attempt = 0; ; attempt += 1) {
-      const res = await post(`${apiUrl}/offers`, { kind, name, capacity, price: { amount, currency: 'EUR' } }).catch(() => undefined);
+      const res = await post(`${apiUrl}/offers`, { kind, name, capacity, price: { amount, currency: 'EUR' } }, bearer(tokens.operator)).catch(() => undefined);
       if (res?.status === 201) return (JSON.parse(res.text) as { id: string }).id;
       if (attempt > 20) throw new Error(`creating offer ${name}: ${res?.status} ${res?.text}`);
       await sleep(500);
@@ -73,13 +81,13 @@ function tripFor(n: number, kind: TripKind, offers: Offers, runId: string) {
  * One client's request, as a careful client makes it: an Idempotency-Key for the booking, the same key on every retry,
  * on the other API when one does not answer, waiting Retry-After on a 503.
  */
-async function requestUntilAnswered(apis: string[], path: string, body: unknown, key: string, ledger: ClientLedger, accept: (status: number) => boolean, deadlineMs = 120_000) {
+async function requestUntilAnswered(apis: string[], path: string, body: unknown, key: string, token: string, ledger: ClientLedger, accept: (status: number) => boolean, deadlineMs = 120_000) {
   const deadline = Date.now() + deadlineMs;
   for (let attempt = 0; Date.now() < deadline; attempt += 1) {
     const api = apis[attempt % apis.length]!;
     let res;
     try {
-      res = await post(`${api}${path}`, body, { 'Idempotency-Key': key });
+      res = await post(`${api}${path}`, body, { 'Idempotency-Key': key, ...bearer(token) });
     } catch {
       ledger.connectionErrors += 1;
       await sleep(250);
@@ -117,11 +125,12 @@ export interface LoadOptions {
   thinkMs: number;
   runId: string;
   ledger: ClientLedger;
+  tokens: LoadTokens;
   signal: AbortSignal;
 }
 
 /** Closed-loop clients booking until the signal aborts. Resolves when every client has finished its booking in hand. */
-export async function runLoad({ apis, offers, clients, thinkMs, runId, ledger, signal }: LoadOptions) {
+export async function runLoad({ apis, offers, clients, thinkMs, runId, ledger, tokens, signal }: LoadOptions) {
   let next = 0;
   const client = async (c: number) => {
     while (!signal.aborted) {
@@ -129,14 +138,16 @@ export async function runLoad({ apis, offers, clients, thinkMs, runId, ledger, s
       const kind = mix[n % mix.length]!;
       const key = `chaos-${runId}-${n}`;
       const rotated = [...apis.slice(c % apis.length), ...apis.slice(0, c % apis.length)];
-      const res = await requestUntilAnswered(rotated, '/bookings', tripFor(n, kind, offers, runId), key, ledger, (s) => s === 202);
+      const trip = tripFor(n, kind, offers, runId);
+      const token = await tokens.traveler(trip.traveler.email);
+      const res = await requestUntilAnswered(rotated, '/bookings', trip, key, token, ledger, (s) => s === 202);
       if (res) {
         const { bookingId } = JSON.parse(res.text) as { bookingId: string };
         ledger.accepted.set(key, { bookingId, kind, acceptedAt: Date.now() });
         if (kind === 'cancel') {
           await sleep(200);
           // 202 while it can still be undone, 409 once the saga ended on its own: both are answers.
-          await requestUntilAnswered(rotated, `/bookings/${bookingId}/cancel`, { reason: 'chaos: plans changed' }, `${key}-cancel`, ledger, (s) => s === 202 || s === 409);
+          await requestUntilAnswered(rotated, `/bookings/${bookingId}/cancel`, { reason: 'chaos: plans changed' }, `${key}-cancel`, token, ledger, (s) => s === 202 || s === 409);
         }
       }
       await sleep(thinkMs, undefined, { signal }).catch(() => {});
@@ -146,11 +157,13 @@ export async function runLoad({ apis, offers, clients, thinkMs, runId, ledger, s
 }
 
 /** A burst at one API, answers not awaited: the API is killed in the middle of it. */
-export function fireBurst(api: string, offers: Offers, runId: string, count: number, ledger: ClientLedger) {
+export function fireBurst(api: string, offers: Offers, runId: string, count: number, ledger: ClientLedger, tokens: LoadTokens) {
   const burstId = `${runId}-burst-${randomUUID().slice(0, 6)}`;
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const res = await post(`${api}/bookings`, tripFor(i, 'confirm', offers, burstId), { 'Idempotency-Key': `${burstId}-${i}` }).catch(() => undefined);
+      const trip = tripFor(i, 'confirm', offers, burstId);
+      const headers = { 'Idempotency-Key': `${burstId}-${i}`, ...bearer(await tokens.traveler(trip.traveler.email)) };
+      const res = await post(`${api}/bookings`, trip, headers).catch(() => undefined);
       if (res?.status === 202) {
         const { bookingId } = JSON.parse(res.text) as { bookingId: string };
         ledger.accepted.set(`${burstId}-${i}`, { bookingId, kind: 'confirm', acceptedAt: Date.now() });

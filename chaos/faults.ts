@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../src/cluster/cluster.ts';
-import { type ClientLedger, fireBurst, type Offers } from './booking-load.ts';
+import { type ClientLedger, fireBurst, type LoadTokens, type Offers } from './booking-load.ts';
 
 /**
  * One fault: what breaks, and how it comes back (a supervisor restarting a killed process, an operator restarting a
@@ -16,6 +16,7 @@ export interface FaultContext {
   offers: Offers;
   runId: string;
   ledger: ClientLedger;
+  tokens: LoadTokens;
   log: (line: string) => void;
 }
 
@@ -78,8 +79,8 @@ export const faults: Fault[] = [
   },
   {
     name: 'SIGKILL an API in the middle of a burst',
-    inject: async ({ cluster, offers, runId, ledger }) => {
-      const burst = fireBurst(cluster.apiUrls[0]!, offers, runId, 24, ledger);
+    inject: async ({ cluster, offers, runId, ledger, tokens }) => {
+      const burst = fireBurst(cluster.apiUrls[0]!, offers, runId, 24, ledger, tokens);
       await sleep(150);
       await cluster.killPart('api', 0);
       await burst;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Cluster } from '../src/cluster/cluster.ts';
 import { natsTopology } from '../src/transport/jetstream/index.ts';
-import { createOffers, newLedger, runLoad } from './booking-load.ts';
+import { createOffers, type LoadTokens, newLedger, runLoad } from './booking-load.ts';
 import { type CheckResult, checkPromises, waitUntilSettled } from './checks.ts';
 import { type Fault, faults as allFaults } from './faults.ts';
 import { measurePhases, type Phase, type PhaseFigures } from './measure.ts';
@@ -40,9 +40,13 @@ export async function runChaos(cluster: Cluster, options: ChaosOptions): Promise
   const { log = console.log, faults = allFaults } = options;
   const runId = randomUUID().slice(0, 8);
   const ledger = newLedger();
-  const offers = await createOffers(cluster.apiUrls[0]!, options.bookings);
+  const tokens: LoadTokens = {
+    operator: await cluster.mint({ role: 'operator', subject: `chaos-${runId}` }),
+    traveler: (email) => cluster.mint({ role: 'traveler', email }),
+  };
+  const offers = await createOffers(cluster.apiUrls[0]!, options.bookings, tokens);
   const stopLoad = new AbortController();
-  const load = runLoad({ apis: cluster.apiUrls, offers, clients: options.clients, thinkMs: options.thinkMs, runId, ledger, signal: stopLoad.signal });
+  const load = runLoad({ apis: cluster.apiUrls, offers, clients: options.clients, thinkMs: options.thinkMs, runId, ledger, tokens, signal: stopLoad.signal });
   const phases: Phase[] = [];
 
   log(`load: ${options.clients} clients on ${cluster.apiUrls.length} APIs; baseline for ${options.baselineMs / 1000} s`);
@@ -53,7 +57,7 @@ export async function runChaos(cluster: Cluster, options: ChaosOptions): Promise
     startedAt = Date.now();
     log(`fault: ${fault.name}`);
     const faultAt = Date.now();
-    const restore = await fault.inject({ cluster, offers, runId, ledger, log });
+    const restore = await fault.inject({ cluster, offers, runId, ledger, tokens, log });
     await sleep(options.downMs);
     const restoreStarted = Date.now();
     await restore();

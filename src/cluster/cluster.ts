@@ -1,3 +1,7 @@
+import { exportJWK } from 'jose';
+import { defaultAuthSettings } from '../auth/auth-settings.ts';
+import { mintToken, type TokenRequest } from '../auth/mint-token.ts';
+import { loadOrCreateSigningKey } from '../auth/signing-key.ts';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -65,7 +69,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
     // No load balancer on one machine: the consumers get both APIs and fail over between them.
     apiBaseUrl: ports.parts.api.map((port) => `http://127.0.0.1:${port}`).join(','),
   };
-  const keys = await clusterKeys(dataDir);
+  const { keys, mint } = await clusterKeys(dataDir);
   const stopAll: (() => Promise<void>)[] = [];
   const stopEverything = async () => {
     for (const stop of stopAll.splice(0).reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
@@ -151,6 +155,8 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
       metricsUrls: appParts.flatMap((part) => ports.parts[part.name].map((port, r) => ({ name: key(part.name, r), url: `http://127.0.0.1:${port}/metrics` }))),
       temporalUiUrl: ui ? endpoints.temporalUiUrl : undefined,
       natsNodes,
+      /** A token the cluster's APIs accept: an operator's, or a traveler's (the chaos load books as its travelers). */
+      mint,
 
       part: (name: AppPartName, replica: number) => running.get(key(name, replica))!,
       /** SIGKILLs one replica; resolves once it is gone. */
@@ -200,14 +206,18 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
  * The data-protection keys every worker and API of this cluster shares, generated on the first start and kept in the
  * data directory (readable by its owner only): a restart must still decrypt the payloads of the sagas it resumes.
  */
-async function clusterKeys(dataDir: string): Promise<ProtectionSettings> {
+async function clusterKeys(dataDir: string): Promise<{ keys: ProtectionSettings; mint: (request: TokenRequest) => Promise<string> }> {
   const file = path.join(dataDir, 'data-protection-keys.json');
   const stored = await readFile(file, 'utf8').then(
-    (text) => JSON.parse(text) as ProtectionSettings,
+    (text) => JSON.parse(text) as Omit<ProtectionSettings, 'AUTH_PUBLIC_KEY' | 'API_TOKEN'>,
     () => undefined,
   );
-  if (stored) return stored;
-  const keys = generatedKeyEnvironment();
-  await writeFile(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
-  return keys;
+  const protection = stored ?? generatedKeyEnvironment();
+  if (!stored) await writeFile(file, `${JSON.stringify(protection, null, 2)}\n`, { mode: 0o600 });
+  // The cluster plays the identity provider: it holds the signing key, the APIs only its public half.
+  const signingKey = await loadOrCreateSigningKey(dataDir);
+  const mint = (request: TokenRequest) => mintToken(signingKey, defaultAuthSettings, request);
+  const publicKey = JSON.stringify({ ...(await exportJWK(signingKey.publicKey)), kid: signingKey.kid, alg: signingKey.alg });
+  const apiToken = await mint({ role: 'operator', subject: 'tripsaga-consumers', expiresIn: '30 days' });
+  return { keys: { ...protection, AUTH_PUBLIC_KEY: publicKey, API_TOKEN: apiToken }, mint };
 }

@@ -46,9 +46,14 @@ export type AppPartName = 'worker' | 'api' | 'relay' | 'consumers';
 
 /**
  * The data-protection keys (docs/security.md): the payload codec's key ring and the traveler pseudonym key, the same in
- * every worker and API; the codec endpoint's operator token for the APIs.
+ * every worker and API; the codec endpoint's operator token for the APIs. And who may call the APIs: the public key
+ * they verify tokens against (a deployment's identity provider holds the private one), and the token the consumers
+ * call the API back with.
  */
-export type ProtectionSettings = Record<'TEMPORAL_CODEC_KEYS' | 'TEMPORAL_CODEC_ACTIVE_KEY' | 'TRAVELER_PSEUDONYM_KEY' | 'CODEC_OPERATOR_TOKEN', string>;
+export type ProtectionSettings = Record<
+  'TEMPORAL_CODEC_KEYS' | 'TEMPORAL_CODEC_ACTIVE_KEY' | 'TRAVELER_PSEUDONYM_KEY' | 'CODEC_OPERATOR_TOKEN' | 'AUTH_PUBLIC_KEY' | 'API_TOKEN',
+  string
+>;
 
 export interface AppPart {
   name: AppPartName;
@@ -89,7 +94,7 @@ export const appParts: readonly AppPart[] = [
     script: 'api',
     replicas: 2,
     port: 'api',
-    environment: (e, port, keys) => ({ ...common(e), ...temporal(e), TEMPORAL_UI_URL: e.temporalUiUrl, ...codec(keys), CODEC_OPERATOR_TOKEN: keys.CODEC_OPERATOR_TOKEN, PORT: String(port) }),
+    environment: (e, port, keys) => ({ ...common(e), ...temporal(e), TEMPORAL_UI_URL: e.temporalUiUrl, ...codec(keys), CODEC_OPERATOR_TOKEN: keys.CODEC_OPERATOR_TOKEN, AUTH_PUBLIC_KEY: keys.AUTH_PUBLIC_KEY, PORT: String(port) }),
   },
   {
     name: 'relay',
@@ -103,7 +108,7 @@ export const appParts: readonly AppPart[] = [
     script: 'consumers',
     replicas: 2,
     port: 'metrics',
-    environment: (e, port) => ({ ...common(e), ...nats(e), API_BASE_URL: e.apiBaseUrl, METRICS_PORT: String(port) }),
+    environment: (e, port, keys) => ({ ...common(e), ...nats(e), API_BASE_URL: e.apiBaseUrl, API_TOKEN: keys.API_TOKEN, METRICS_PORT: String(port) }),
   },
 ];
 

@@ -33,6 +33,8 @@ const composeKeys: ProtectionSettings = {
   TEMPORAL_CODEC_ACTIVE_KEY: '${TEMPORAL_CODEC_ACTIVE_KEY:-}',
   TRAVELER_PSEUDONYM_KEY: '${TRAVELER_PSEUDONYM_KEY:?set TRAVELER_PSEUDONYM_KEY, see docs/security.md}',
   CODEC_OPERATOR_TOKEN: '${CODEC_OPERATOR_TOKEN:-}',
+  AUTH_PUBLIC_KEY: '${AUTH_PUBLIC_KEY:?set AUTH_PUBLIC_KEY (your identity provider\'s public key), see docs/security.md}',
+  API_TOKEN: '${API_TOKEN:?set API_TOKEN (an operator token for the consumers), see docs/security.md}',
 };
 const containerPorts = { api: 3000, metrics: 9464, temporalUi: 8080 };
 const composeNatsNodes: NatsNode[] = [0, 1, 2].map((i) => ({ name: natsNodeName(i), host: natsNodeName(i), clientPort: 4222, clusterPort: 6222, monitorPort: 8222, storeDir: '/data' }));
