@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
 import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
+import { pruneAfterMs } from './retention/prune.ts';
 import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
@@ -54,6 +55,8 @@ export interface AppConfig {
   /** Express's `trust proxy`: set it when a proxy in front sets X-Forwarded-For, so limits count the real client. */
   trustProxy: boolean | number | string;
   logLevel: string;
+  /** Retention in the relay and consumers processes: PRUNE_AFTER (default 7d; `off`: none) and PRUNE_EVERY (default 1m). */
+  retention: { pruneAfterMs?: number; pruneEveryMs: number };
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     corsOrigins: list(env.CORS_ORIGINS) ?? [],
     trustProxy: trustProxy(env.TRUST_PROXY),
+    retention: { pruneAfterMs: pruneAfterMs(env.PRUNE_AFTER), pruneEveryMs: pruneAfterMs(env.PRUNE_EVERY, 'PRUNE_EVERY', '1m') ?? 60_000 },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };
 }

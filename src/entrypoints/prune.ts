@@ -4,14 +4,14 @@ import { loadConfig, requireSetting } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { pruneAfterMs, pruneOnce } from '../retention/prune.ts';
 
+const config = loadConfig();
 const args = process.argv.slice(2);
 const flag = args.indexOf('--older-than');
-const olderThanMs = pruneAfterMs(flag >= 0 ? args[flag + 1] : process.env.PRUNE_AFTER);
+const olderThanMs = flag >= 0 ? pruneAfterMs(args[flag + 1], '--older-than') : config.retention.pruneAfterMs;
 if (olderThanMs === undefined) {
   console.log('PRUNE_AFTER is off: nothing pruned');
   process.exit(0);
 }
-const config = loadConfig();
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the outbox and the inboxes are in PostgreSQL');
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: false });
 try {

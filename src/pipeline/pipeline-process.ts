@@ -5,7 +5,6 @@ import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
-import { pruneAfterMs } from '../retention/prune.ts';
 import { startEventPipeline } from './event-pipeline.ts';
 
 /**
@@ -19,8 +18,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
 
   // Retention (docs/operating-the-pipeline.md): PRUNE_AFTER=7d by default, `off` to leave the tables alone.
-  const pruneAfter = pruneAfterMs(process.env.PRUNE_AFTER);
-  const pruneEvery = process.env.PRUNE_EVERY ? pruneAfterMs(process.env.PRUNE_EVERY) : undefined;
+  const { pruneAfterMs: pruneAfter, pruneEveryMs: pruneEvery } = config.retention;
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
   const metrics = createPipelineMetrics();
   const apiToken = part.name === 'consumers' ? await callbackToken(config, log) : undefined;

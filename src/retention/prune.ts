@@ -97,11 +97,11 @@ async function pruneInboxBatch(prisma: Db, cutoff: Date, batchSize: number): Pro
 }
 
 /** Retention settings: PRUNE_AFTER (a duration like 7d, 12h, 30m, 90s; default 7d; `off` disables the job). */
-export function pruneAfterMs(value: string | undefined): number | undefined {
-  const text = value?.trim() || '7d';
+export function pruneAfterMs(value: string | undefined, name = 'PRUNE_AFTER', fallback = '7d'): number | undefined {
+  const text = value?.trim() || fallback;
   if (text === 'off') return undefined;
   const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  if (!match) throw new Error(`PRUNE_AFTER must be a duration like 7d, 12h, 30m or 90s, or off; got "${text}"`);
+  if (!match) throw new Error(`${name} must be a duration like 7d, 12h, 30m or 90s, or off; got "${text}"`);
   const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
 }
