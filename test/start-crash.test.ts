@@ -8,6 +8,7 @@ import { isProcessAlive } from '../src/lib/pid-lock.ts';
 import { freePort } from '../src/lib/free-port.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { type AppProcess, startAppProcess } from './support/processes.ts';
+import { bearer, mintTravelerToken } from './support/tokens.ts';
 
 // The embedded default as a person runs it: `npm start` alone (PGlite, its own Temporal dev server and nats-server),
 // killed with SIGKILL while sagas run, then started again on the same data directory. The sagas must finish
@@ -40,14 +41,22 @@ async function npmStart(ports: { temporal: number; ui: number }) {
       TEMPORAL_UI_PORT: String(ports.ui),
       NATS_URL: '',
       MIGRATE_ON_START: 'true',
+      // Eight trips of one traveler run at once here: no cap on running sagas.
+      MAX_RUNNING_SAGAS_PER_TRAVELER: '0',
     },
-    /\[tripsaga\] events: /,
+    /"msg":"events: /,
     180_000,
   );
   processes.push(app);
   const api = `http://127.0.0.1:${/API on http:\/\/localhost:(\d+)/.exec(app.output())?.[1]}`;
-  const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(`${api}${url}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  // The operator's token npm start prints: it may create offers and read every booking.
+  const operatorToken = /operator token \(.*?\): ([\w.-]+)/.exec(app.output())?.[1] ?? '';
+  const call = async (method: string, url: string, body?: unknown, token = operatorToken) => {
+    const res = await fetch(`${api}${url}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...bearer(token) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await res.json()) as Record<string, unknown>;
   };
   return { app, call };
@@ -59,9 +68,11 @@ it('npm start killed with SIGKILL mid-saga finishes its sagas after a restart, w
   const offer = async (kind: string, capacity: number) => (await first.call('POST', '/offers', { kind, name: `${kind} ${randomUUID().slice(0, 4)}`, capacity, price: { amount: 1_000, currency: 'EUR' } })).id as string;
   const [flight, hotel, car] = [await offer('flight', 50), await offer('hotel', 50), await offer('car', 50)];
   const email = `crash+${randomUUID().slice(0, 8)}@example.com`;
+  const traveler = await mintTravelerToken(dataDir, email);
   const bookingIds = await Promise.all(
     Array.from({ length: 8 }, async (_, i) => {
-      const accepted = await first.call('POST', '/bookings', { traveler: { name: `Ada ${i}`, email }, flight: { offerId: flight, seats: 2 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } });
+      const trip = { traveler: { name: `Ada ${i}`, email }, flight: { offerId: flight, seats: 2 }, hotel: { offerId: hotel, rooms: 1 }, car: { offerId: car } };
+      const accepted = await first.call('POST', '/bookings', trip, traveler);
       return accepted.bookingId as string;
     }),
   );
