@@ -235,13 +235,13 @@ describe('saga starter', () => {
     const offers = await h.tripOffers();
     const key = `key-${randomUUID()}`;
     const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
-    const { bookingId } = (await request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202)).body;
+    const { bookingId } = (await (await h.asTraveler(body.traveler.email)).post('/bookings').set('Idempotency-Key', key).send(body).expect(202)).body;
     await h.waitForStatus(bookingId, 'CONFIRMED');
     const { runId } = await h.temporal.workflow.getHandle(bookingId).describe();
 
     // As if the mark of the first start had been lost: the replayed request starts the saga again.
     await h.prisma.booking.update({ where: { id: bookingId }, data: { workflowStartedAt: null } });
-    const again = await request(h.app).post('/bookings').set('Idempotency-Key', key).send(body).expect(202);
+    const again = await (await h.asTraveler(body.traveler.email)).post('/bookings').set('Idempotency-Key', key).send(body).expect(202);
     expect(again.body.bookingId).toBe(bookingId);
     expect((await h.prisma.booking.findUniqueOrThrow({ where: { id: bookingId } })).workflowStartedAt).not.toBeNull();
     expect((await h.temporal.workflow.getHandle(bookingId).describe()).runId).toBe(runId);

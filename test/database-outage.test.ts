@@ -32,15 +32,17 @@ it('answers 503 with Retry-After while the database is cut off, and books once i
   const trip = h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id });
   const key = `outage-${randomUUID()}`;
 
+  const traveler = await h.asTraveler(trip.traveler.email);
+
   await proxy.cut();
-  const refused = await request(h.app).post('/bookings').set('Idempotency-Key', key).send(trip);
+  const refused = await traveler.post('/bookings').set('Idempotency-Key', key).send(trip);
   expect(refused.status).toBe(503);
   expect(refused.headers['retry-after']).toBe('2');
   expect(refused.headers['content-type']).toMatch(/^application\/json/);
-  expect(refused.body).toEqual({ error: { code: 'database_unavailable', message: expect.any(String) } });
+  expect(refused.body).toEqual({ error: { code: 'database_unavailable', message: expect.any(String), requestId: refused.headers['x-request-id'] } });
   expect(refused.text).not.toMatch(/at .*\.ts:\d+/);
   // Reads fail the same way, and readiness names the dependency that is down.
-  expect((await request(h.app).get(`/offers/${offers.flight.id}`)).status).toBe(503);
+  expect((await traveler.get(`/offers/${offers.flight.id}`)).status).toBe(503);
   const readiness = await request(h.app).get('/readyz');
   expect(readiness.status).toBe(503);
   expect(readiness.body.checks.database).toMatch(/^unavailable: /);
@@ -48,7 +50,7 @@ it('answers 503 with Retry-After while the database is cut off, and books once i
 
   await proxy.restore();
   // The client retries with the same key, as Retry-After told it to: one booking, and its saga runs.
-  const accepted = await request(h.app).post('/bookings').set('Idempotency-Key', key).send(trip).expect(202);
+  const accepted = await traveler.post('/bookings').set('Idempotency-Key', key).send(trip).expect(202);
   await h.waitForStatus(accepted.body.bookingId, 'CONFIRMED');
   expect(await h.prisma.booking.count({ where: { travelerEmail: trip.traveler.email } })).toBe(1);
 });

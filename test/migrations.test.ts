@@ -75,6 +75,7 @@ describe('applyMigrations on PostgreSQL', () => {
       'api_idempotency_keys',
       'bookings',
       'consumer_inbox',
+      'consumer_inbox_watermarks',
       'event_streams',
       'offers',
       'outbox_events',

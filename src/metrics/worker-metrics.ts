@@ -1,4 +1,3 @@
-import { Runtime } from '@temporalio/worker';
 import { Counter, Registry } from 'prom-client';
 import { freePort } from '../lib/free-port.ts';
 
@@ -8,10 +7,8 @@ import { freePort } from '../lib/free-port.ts';
  * can only listen on a socket of its own, so it binds a loopback port and its text is served beside ours on the
  * worker's one metrics port.
  */
-export async function installWorkerMetrics() {
+export async function createWorkerMetrics() {
   const coreAddress = `127.0.0.1:${await freePort()}`;
-  // Must come before the first connection: the runtime is created once per process, with its telemetry.
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: coreAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } });
   const registry = new Registry();
   const sagasStarted = new Counter({
     name: 'tripsaga_saga_starter_started_total',
@@ -21,6 +18,8 @@ export async function installWorkerMetrics() {
   return {
     registry,
     sagasStarted,
+    /** For the Temporal runtime, installed once per process before the first connection (logTemporalRuntimeTo). */
+    telemetryOptions: { metrics: { prometheus: { bindAddress: coreAddress, countersTotalSuffix: true, useSecondsForDurations: true } } },
     sdkMetrics: async () => (await fetch(`http://${coreAddress}/metrics`)).text(),
   };
 }

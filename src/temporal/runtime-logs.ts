@@ -1,5 +1,5 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type RuntimeOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
@@ -12,9 +12,10 @@ const levelOf: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> =
 
 /**
  * The Temporal SDK's own log (worker state, workflow and activity loggers, the core's warnings) as the app's JSON
- * lines. Installed once per process, before the first worker connection: the runtime keeps the logger it starts with.
+ * lines, and its telemetry (the worker's Prometheus metrics) when given. Installed once per process, before the first
+ * worker connection: the runtime is a singleton that keeps the logger and telemetry it starts with.
  */
-export function logTemporalRuntimeTo(logger: Logger): void {
+export function logTemporalRuntimeTo(logger: Logger, telemetryOptions?: RuntimeOptions['telemetryOptions']): void {
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => logger[levelOf[level]]({ ...meta }, message);
   const temporalLogger: TemporalLogger = {
     log: write,
@@ -24,5 +25,5 @@ export function logTemporalRuntimeTo(logger: Logger): void {
     warn: (message, meta) => write('WARN', message, meta),
     error: (message, meta) => write('ERROR', message, meta),
   };
-  Runtime.install({ logger: temporalLogger });
+  Runtime.install({ logger: temporalLogger, ...(telemetryOptions ? { telemetryOptions } : {}) });
 }
