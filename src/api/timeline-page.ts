@@ -36,7 +36,6 @@ const page = `<!doctype html>
     tr[data-source="outbox"] td.source span { background: #e3f6ea; }
     tr[data-source="inbox"] td.source span { background: #fff3d6; }
     tr[data-outcome="failed"] td.what, tr[data-outcome="dead_lettered"] td.what { color: #a3162b; }
-    tr[data-compensation="true"] td.what::after { content: " compensation"; font-size: .75rem; color: #6b4e00; background: #fff3d6; border-radius: .5rem; padding: 0 .4rem; margin-left: .4rem; }
     td.details { color: #4a5366; font-size: .9rem; }
     form label { display: block; margin: 1rem 0 .4rem; }
     input[type=password] { width: 28rem; max-width: 100%; }
@@ -105,6 +104,7 @@ const script = `(() => {
         return [entry.event, link(entry.links.temporalUi, 'in the Temporal UI')];
       case 'step':
         return [
+          entry.compensation ? 'compensation' : '',
           entry.outcome + (entry.attempts > 1 ? ' after ' + entry.attempts + ' attempts' : ''),
           entry.endedAt ? 'ended ' + when(entry.endedAt) : '',
           entry.failure ? 'failure: ' + entry.failure : '',
