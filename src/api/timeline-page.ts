@@ -173,13 +173,18 @@ const script = `(() => {
     render(body);
   }
 
+  // A token the browser cannot even send (not header-safe) fails the fetch itself: drop it like a refused one.
+  const failed = (error) => {
+    sessionStorage.removeItem(tokenKey);
+    askForToken('Could not load the timeline: ' + error.message);
+  };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     sessionStorage.setItem(tokenKey, document.getElementById('token').value.trim());
     document.getElementById('token').value = '';
-    load().catch((error) => askForToken('Could not load the timeline: ' + error.message));
+    load().catch(failed);
   });
-  load().catch((error) => askForToken('Could not load the timeline: ' + error.message));
+  load().catch(failed);
 })();
 `;
 
