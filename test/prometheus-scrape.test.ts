@@ -130,6 +130,7 @@ describe('a real Prometheus scraping the app', () => {
     expect(await scraped('sum(tripsaga_saga_outcomes_total{status="COMPENSATED",failed_step="car"})')).toBe(1);
     await scraped('sum(tripsaga_saga_step_duration_seconds_count{step="car",phase="forward",result="rejected"})');
     await scraped('sum(tripsaga_saga_step_duration_seconds_count{step="flight",phase="compensation",result="ok"})');
+    await scraped('sum(tripsaga_saga_step_duration_seconds_count{step="confirm",phase="forward",result="ok"})');
     await scraped('sum(tripsaga_saga_step_duration_seconds_count{step="outcome",phase="compensation",result="ok"})');
     expect(await query('tripsaga_sagas_pending{job="tripsaga-worker"}')).toHaveLength(1);
 

@@ -15,7 +15,8 @@ const stepOf = {
   cancelHotel: ['hotel', 'compensation'],
   cancelCar: ['car', 'compensation'],
   refundPayment: ['payment', 'compensation'],
-  recordBookingOutcome: ['outcome', 'forward'],
+  // The confirm step; recording COMPENSATED or CANCELLED is the last act of the unwinding (step `outcome`).
+  recordBookingOutcome: ['confirm', 'forward'],
 } as const satisfies Record<keyof BookingActivities, readonly [string, Phase]>;
 
 function resultOf(error: unknown): 'rejected' | 'error' {
@@ -35,9 +36,8 @@ export function sagaActivityMetrics(metrics: SagaMetrics): ActivityInterceptorsF
         const type = context.info.activityType as keyof BookingActivities;
         const known = stepOf[type] as (typeof stepOf)[keyof typeof stepOf] | undefined;
         if (!known) return next(input);
-        const [step, forward] = known;
         const outcome = type === 'recordBookingOutcome' ? (input.args[0] as BookingOutcomeInput) : undefined;
-        const phase: Phase = outcome && outcome.status !== 'CONFIRMED' ? 'compensation' : forward;
+        const [step, phase] = outcome && outcome.status !== 'CONFIRMED' ? (['outcome', 'compensation'] as const) : known;
         const stop = metrics.stepDuration.startTimer({ step, phase });
         try {
           const result = await next(input);
