@@ -4,10 +4,9 @@ import { createSagaMetrics } from './saga-metrics.ts';
 
 /**
  * The worker process's metrics: the saga's (outcomes, step durations, unsettled bookings) and the saga starter's
- * counter here, and the Temporal SDK's own worker metrics (task
- * slots, poll and schedule-to-start latencies, sticky cache) from the SDK core's Prometheus exporter. The exporter
- * can only listen on a socket of its own, so it binds a loopback port and its text is served beside ours on the
- * worker's one metrics port.
+ * counter here, and the Temporal SDK's own worker metrics (task slots, poll and schedule-to-start latencies, sticky
+ * cache) from the SDK core's Prometheus exporter. The exporter can only listen on a socket of its own, so it binds a
+ * loopback port and its text is served beside ours on the worker's one metrics port.
  */
 export async function createWorkerMetrics() {
   const coreAddress = `127.0.0.1:${await freePort()}`;
