@@ -101,7 +101,7 @@ describe('deploy/prometheus', () => {
   });
 
   it("scrapes npm run cluster's processes on the ports it gives them", () => {
-    const ports = fixedClusterPorts({});
+    const ports = fixedClusterPorts();
     const jobs: ScrapeJob[] = readYaml('deploy/prometheus/prometheus-cluster.yml').scrape_configs;
     const targets = Object.fromEntries(jobs.map((job) => [job.job_name, job.static_configs!.flatMap((c) => c.targets)]));
     expect(targets).toEqual({
