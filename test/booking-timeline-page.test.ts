@@ -1,5 +1,3 @@
-import { copyFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactPath, type Chromium, chromiumMissing, launchChromium } from './support/browser.ts';
@@ -84,9 +82,7 @@ describe.skipIf(missing)("a booking's timeline page in Chromium", () => {
 
     // For the picture: the refused step and the compensations after it.
     await page.locator('#timeline tbody tr', { hasText: 'Reserve hotel Ritz Paris' }).evaluate((row) => row.scrollIntoView({ block: 'start' }));
-    const screenshot = await artifactPath('booking-timeline.png');
-    await page.screenshot({ path: screenshot });
-    await copyFile(screenshot, fileURLToPath(new URL('../docs/booking-timeline.png', import.meta.url)));
+    await page.screenshot({ path: await artifactPath('booking-timeline.png') });
 
     // The refused step's link opens that event of the saga in the Temporal Web UI.
     await page.locator('#timeline tbody tr', { hasText: `Reserve car ${carName}` }).getByRole('link', { name: 'in the Temporal UI' }).click();
