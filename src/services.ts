@@ -16,6 +16,7 @@ import type { Database } from './db/open-database.ts';
 import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import { createBookingTimeline } from './timeline/booking-timeline.ts';
 import type { TokenVerifier } from './auth/verify-token.ts';
 
 /** What the API needs besides the domain: how it checks tokens, where limits are counted, how it logs requests. */
@@ -59,6 +60,7 @@ export function createServices(
     offers,
     trips: createTravelerTrips(db.prisma),
     wallets,
+    timelines: createBookingTimeline({ prisma: db.prisma, temporal, temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl }),
     metrics: metrics.registry,
     moreMetrics: wiring.moreMetrics,
     readiness: {

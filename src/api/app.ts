@@ -23,6 +23,9 @@ import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } 
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
 import type { WalletService } from '../wallet/wallet-service.ts';
+import { bookingTimelineSchema } from '../timeline/timeline-view.ts';
+import type { BookingTimelineService } from '../timeline/booking-timeline.ts';
+import { sendTimelinePage, timelineScriptRouter } from './timeline-page.ts';
 import { walletRouter } from './wallet-routes.ts';
 import {
   bookingAcceptedSchema,
@@ -43,6 +46,8 @@ export interface AppDependencies {
   trips: TravelerTripsService;
   /** The traveler's event-sourced wallet (src/wallet). */
   wallets: WalletService;
+  /** Each booking's timeline, from the database and the saga's history (src/timeline). */
+  timelines: BookingTimelineService;
   /** Served as GET /metrics (Prometheus text format), with the API's request metrics. */
   metrics: Registry;
   /** More Prometheus text for GET /metrics, e.g. the metrics of the worker that runs in the same process (`npm start`). */
@@ -78,7 +83,7 @@ function requireJson(req: Request) {
 const anyone = requireRole('traveler', 'operator');
 
 export function createApp(deps: AppDependencies) {
-  const { bookings, offers, trips, wallets, metrics, readiness, codec, log = console.error } = deps;
+  const { bookings, offers, trips, wallets, timelines, metrics, readiness, codec, log = console.error } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
@@ -202,6 +207,16 @@ export function createApp(deps: AppDependencies) {
       })),
     });
   });
+
+  app.get('/bookings/:id/timeline', anyone, ownBooking, async (req, res) => {
+    // Personal data behind a token: no cache keeps it.
+    res.set('Cache-Control', 'no-store');
+    reply(res, 200, bookingTimelineSchema, await timelines.timelineOf(req.params.id));
+  });
+
+  // The page holds no data and is the same for every booking: its script asks the route above with the token.
+  app.get('/bookings/:id/timeline.html', sendTimelinePage);
+  app.use(timelineScriptRouter());
 
   // The contracts, generated from the same schemas the routes and the producers validate with.
   const openApiDocument = buildOpenApiDocument();

@@ -1,4 +1,4 @@
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
 import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
@@ -23,7 +23,7 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
   const { nc, topology, publishTimeoutMs = 5_000, concurrency = 32 } = options;
   const js: JetStreamClient = jetstream(nc, { timeout: publishTimeoutMs });
 
-  async function publishOne(event: PendingEvent): Promise<boolean> {
+  async function publishOne(event: PendingEvent): Promise<PubAck> {
     const h = headers();
     h.set('content-type', cloudEventContentType);
     const ack = await js.publish(topology.subjectFor(event.type), JSON.stringify(toCloudEvent(event)), {
@@ -33,7 +33,7 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
       expect: { streamName: topology.eventsStream },
       timeout: publishTimeoutMs,
     });
-    return ack.duplicate;
+    return ack;
   }
 
   return {
@@ -44,8 +44,10 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
       await forEachConcurrently(bookings, concurrency, async (events) => {
         for (const event of events) {
           try {
-            if (await publishOne(event)) report.duplicates += 1;
-            report.delivered.push({ event, ackedAt: new Date() });
+            // A duplicate's ack carries the sequence of the message the stream already holds for this id.
+            const ack = await publishOne(event);
+            if (ack.duplicate) report.duplicates += 1;
+            report.delivered.push({ event, ackedAt: new Date(), streamSequence: ack.seq });
           } catch (error) {
             report.failures.push({ bookingId: event.aggregateId, error: error as Error });
             return;
