@@ -36,6 +36,9 @@ export function formatReferenceRows(results: BenchResults, table: Table): string
   );
   for (const [row, reason] of Object.entries(refs.skipped)) out.push(`${row}: ${reason}`);
   out.push('latency: POST /bookings start -> booking row CONFIRMED for all three; bare: workflow start -> result.');
+  for (const [row, e] of Object.entries(refs.effects ?? {})) {
+    out.push(`${row}: consumers' effects for its last ${e.bookings} confirmed bookings: ${e.tripSummaries} trip summaries, ${e.emails} emails, ${e.notifications} status notifications, ${e.walletStatementLines} wallet statement lines`);
+  }
 
   const perOp = (list: readonly Measurement[] | undefined) => sumCosts((list ?? []).map((m) => ({ costs: m.costs, operations: m.totalCompleted })));
   const columns: [string, Record<string, ProcessCost>][] = [

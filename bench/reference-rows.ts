@@ -8,7 +8,7 @@ import { watchBookingOutcomes } from './confirmation-watcher.ts';
 import { type MeasureContext, type Measurement, measure, warmUp } from './measure.ts';
 import { type MeasuredProcess, singleProcess } from './measured-processes.ts';
 import type { BenchPlan } from './options.ts';
-import { createBookingClient, sagaOperation } from './saga-load.ts';
+import { RecentBookings, createBookingClient, sagaOperation } from './saga-load.ts';
 import { ratio } from './stats.ts';
 
 /**
@@ -23,6 +23,11 @@ export interface ReferenceRows {
   dbos: Measurement[];
   /** Why a row was not measured (e.g. no NATS server for the naive one). */
   skipped: { naive?: string; dbos?: string };
+  /**
+   * The consumers' effects found for the last confirmed bookings of each row once its events had time to arrive:
+   * the same effects as tripsaga's, or the row would not be the same work.
+   */
+  effects: Partial<Record<'naive' | 'dbos', ConsumerEffects>>;
   /** tripsaga bookings/s over each row's at each concurrency (tripsaga and bare from the engine comparison). */
   ratios: {
     concurrency: number;
@@ -34,6 +39,14 @@ export interface ReferenceRows {
     sagaOverDbos: number | null;
     sagaOverBare: number | null;
   }[];
+}
+
+export interface ConsumerEffects {
+  bookings: number;
+  tripSummaries: number;
+  emails: number;
+  notifications: number;
+  walletStatementLines: number;
 }
 
 interface ReferenceApp {
@@ -50,44 +63,46 @@ export async function measureReferenceRows(
   plan: BenchPlan,
   engine: { saga: readonly Measurement[]; bare: readonly Measurement[] } | undefined,
 ): Promise<ReferenceRows> {
-  const rows: ReferenceRows = { naive: [], dbos: [], skipped: {}, ratios: [] };
-  ctx.progress.log('  starting the reference rows: the naive saga (app + consumers) and the saga on DBOS');
-  const started = await Promise.allSettled([startNaiveApp(env), startDbosApp(env)]);
-  const apps: ReferenceApp[] = [];
-  started.forEach((outcome, i) => {
-    const name = i === 0 ? 'naive' : 'dbos';
-    if (outcome.status === 'fulfilled') apps.push(outcome.value);
-    else rows.skipped[name] = (outcome.reason as Error).message.split('\n')[0];
-  });
-  const watcher = watchBookingOutcomes(env.db);
-  const clients = apps.map((app) => ({ app, client: createBookingClient(app.apiUrl, Math.max(...plan.concurrencies), env.travelerToken) }));
-  try {
-    const measured = [...ctx.measured, ...apps.flatMap((app) => app.measured)];
-    const rowCtx: MeasureContext = { ...ctx, measured };
-    // Their first bookings pay for JIT, pools, DBOS's schema and the workflow bundle, as the saga's warm-up did.
-    for (const { app, client } of clients) {
-      await warmUp(rowCtx, `warming up: ${app.name}, unmeasured`, plan.systemWarmupMs / 2, [{ concurrency: 8, operation: sagaOperation(client, watcher, env.offers) }]);
+  const rows: ReferenceRows = { naive: [], dbos: [], skipped: {}, effects: {}, ratios: [] };
+  // One row at a time: the other's idle processes and connections stay out of its measurements (the shared
+  // PostgreSQL server has a connection limit, and every process of ours holds a pool).
+  for (const [name, start] of [['naive', startNaiveApp], ['dbos', startDbosApp]] as const) {
+    ctx.progress.log(`  starting the ${name === 'naive' ? 'naive saga (app + consumers)' : 'saga on DBOS'}`);
+    let app: ReferenceApp;
+    try {
+      app = await start(env);
+    } catch (error) {
+      rows.skipped[name] = (error as Error).message.split('\n')[0]!;
+      ctx.progress.log(`  ${name}: ${rows.skipped[name]}`);
+      continue;
     }
-    await sleep(plan.sagaSettleMs);
-    for (const concurrency of plan.concurrencies) {
-      for (const { app, client } of clients) {
-        rows[app.name].push(
+    const watcher = watchBookingOutcomes(env.db);
+    const client = createBookingClient(app.apiUrl, Math.max(...plan.concurrencies), env.travelerToken);
+    const rowCtx: MeasureContext = { ...ctx, measured: [...ctx.measured, ...app.measured] };
+    const confirmed = new RecentBookings(100);
+    try {
+      // Its first bookings pay for JIT, pools, DBOS's schema or the workflow bundle, as the saga's warm-up did.
+      await warmUp(rowCtx, `warming up: ${name}, unmeasured`, plan.systemWarmupMs / 2, [{ concurrency: 8, operation: sagaOperation(client, watcher, env.offers) }]);
+      await sleep(plan.sagaSettleMs);
+      for (const concurrency of plan.concurrencies) {
+        rows[name].push(
           await measure(rowCtx, {
-            label: `${app.name === 'naive' ? 'naive saga   ' : 'DBOS saga    '}  c=${concurrency}`,
+            label: `${name === 'naive' ? 'naive saga   ' : 'DBOS saga    '}  c=${concurrency}`,
             kind: 'saga',
             concurrency,
             warmupMs: plan.warmupMs,
             measureMs: plan.measureMs,
-            operation: sagaOperation(client, watcher, env.offers),
+            operation: sagaOperation(client, watcher, env.offers, confirmed),
             settleMs: plan.sagaSettleMs,
           }),
         );
       }
+      rows.effects[name] = await settledEffects(env, confirmed.list());
+    } finally {
+      client.close();
+      await watcher.stop();
+      await app.stop().catch((error: Error) => ctx.progress.log(`  stopping ${name}: ${error.message}`));
     }
-  } finally {
-    for (const { client } of clients) client.close();
-    await watcher.stop();
-    for (const app of apps) await app.stop().catch((error: Error) => ctx.progress.log(`  stopping ${app.name}: ${error.message}`));
   }
   for (const concurrency of plan.concurrencies) {
     const at = (list: readonly Measurement[] | undefined) => list?.find((m) => m.concurrency === concurrency)?.throughputPerSecond ?? null;
@@ -167,4 +182,25 @@ async function startDbosApp(env: BenchEnvironment): Promise<ReferenceApp> {
       await systemDb.drop();
     },
   };
+}
+
+/** The effects once the last events arrived (the relay or the naive consumers may be a little behind): 10 s at most. */
+async function settledEffects(env: BenchEnvironment, bookingIds: readonly string[]): Promise<ConsumerEffects> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const effects = await countEffects(env, bookingIds);
+    if (effects.tripSummaries >= effects.bookings || Date.now() > deadline) return effects;
+    await sleep(500);
+  }
+}
+
+async function countEffects(env: BenchEnvironment, bookingIds: readonly string[]): Promise<ConsumerEffects> {
+  const { rows } = await env.db.query<Omit<ConsumerEffects, 'bookings'>>(
+    `SELECT (SELECT count(*)::int FROM trip_summaries WHERE booking_id = ANY($1)) AS "tripSummaries",
+            (SELECT count(*)::int FROM outgoing_emails WHERE booking_id = ANY($1)) AS "emails",
+            (SELECT count(*)::int FROM trip_notifications WHERE booking_id = ANY($1)) AS "notifications",
+            (SELECT count(*)::int FROM wallet_statement_entries WHERE booking_id = ANY($1)) AS "walletStatementLines"`,
+    [[...bookingIds]],
+  );
+  return { bookings: bookingIds.length, ...rows[0]! };
 }

@@ -69,6 +69,7 @@ describe('benchmark targets', () => {
         naive: [],
         dbos: [],
         skipped: {},
+        effects: {},
         ratios: [{ concurrency: 8, sagaPerSecond: 6, naivePerSecond: 7, dbosPerSecond: 5, barePerSecond: 10, sagaOverNaive: 6 / 7, sagaOverDbos: 1.2, sagaOverBare: 0.6 }],
       },
     });
