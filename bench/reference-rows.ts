@@ -189,7 +189,8 @@ async function settledEffects(env: BenchEnvironment, bookingIds: readonly string
   const deadline = Date.now() + 10_000;
   for (;;) {
     const effects = await countEffects(env, bookingIds);
-    if (effects.tripSummaries >= effects.bookings || Date.now() > deadline) return effects;
+    const all = [effects.tripSummaries, effects.emails, effects.notifications, effects.walletStatementLines].every((n) => n >= effects.bookings);
+    if (all || Date.now() > deadline) return effects;
     await sleep(500);
   }
 }
