@@ -13,6 +13,8 @@ import type { MeasureContext, Measurement } from './measure.ts';
 import { measureIdleCpu, peakMemoryMiB, round, snapshotUsage, sumCosts } from './measured-processes.ts';
 import { type BenchPlan, UsageError, parseBenchArgs, usage } from './options.ts';
 import { type SagaEventLag, measureOutboxPipeline, measureSagaEventLag } from './outbox-pipeline.ts';
+import { measureReferenceRows } from './reference-rows.ts';
+import { evaluateTargets } from './targets.ts';
 import { createProgress } from './progress.ts';
 import { formatSummary, writeResults } from './report.ts';
 import type { BenchResults } from './results.ts';
@@ -97,6 +99,9 @@ try {
     results.engine = await compareWithBareEngine(ctx, env, plan);
     sagaEventLag = await measureSagaEventLag(env, { from, to: new Date() }, plan.pipeline.settleTimeoutMs);
   });
+  await step('reference rows: naive saga, DBOS', async () => {
+    results.referenceRows = await measureReferenceRows(ctx, env, plan, results.engine);
+  });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);
   });
@@ -135,6 +140,7 @@ const finishedAt = new Date();
 results.finishedAt = finishedAt.toISOString();
 results.wallSeconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => round(x, 2));
+results.targets = evaluateTargets(results);
 await writeResults(outPath, results);
 progress.print(formatSummary(results, path.relative(process.cwd(), outPath)));
 if (results.failures.length === 0) await rm(env.logDir, { recursive: true, force: true });

@@ -105,7 +105,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         warmupMs: 3_000,
         measureMs: 15_000,
         dbMeasureMs: 8_000,
-        growth: { bookingLevels: [1_000, 10_000], concurrency: 32 },
+        growth: { bookingLevels: [1_000, 10_000, 100_000], concurrency: 32 },
         jetstream: { concurrencies: [1, 32, 128], measureMs: 5_000 },
         pipeline: { targetEventsPerSecond: 200, seconds: 20, backlogTrips: 1_000, settleTimeoutMs: 60_000 },
         offersPerKind: 50,

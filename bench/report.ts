@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
 import { type QueryPlan, scanNodes } from './hot-path-plans.ts';
+import { formatReferenceRows, formatTargets } from './reference-rows-report.ts';
 import type { Measurement } from './measure.ts';
 import type { ProcessCost } from './measured-processes.ts';
 import type { PipelineLag } from './outbox-pipeline.ts';
@@ -80,6 +81,11 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     );
   }
 
+  if (results.referenceRows) {
+    section('Reference rows: tripsaga beside the naive saga (no outbox, inbox, idempotency), the bare workflow and DBOS');
+    out.push(...formatReferenceRows(results, formatTable));
+  }
+
   const ceiling = results.databaseCeiling;
   if (ceiling) {
     section('Database ceiling: the real activity functions, no Temporal, same database');
@@ -137,6 +143,10 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
         ]),
       ),
     );
+  }
+  for (const g of results.growth ?? []) {
+    const tables = Object.entries(g.storage?.tables ?? {}).slice(0, 6);
+    if (tables.length) out.push(`at ${g.bookingsAtStart} bookings, largest tables (rows, MiB with indexes): ${tables.map(([t, s]) => `${t} ${s.rows} / ${num(s.MiB)}`).join(', ')}`);
   }
   if (results.memory.length) {
     section('Memory of the long-running processes as the run goes on (RSS MiB)');
@@ -201,6 +211,10 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
   for (const profile of results.profiles ?? []) {
     section('CPU profile');
     out.push(formatProfileSummary(profile));
+  }
+  if (results.targets?.length) {
+    section('Targets');
+    out.push(...formatTargets(results.targets, formatTable));
   }
   if (results.failures.length) {
     section('Steps that failed (the run went on without them)');

@@ -8,6 +8,8 @@ import type { MachineInfo, describeVersions } from './machine-info.ts';
 import type { ProcessCost } from './measured-processes.ts';
 import type { BenchPlan } from './options.ts';
 import type { OutboxPipelineResult } from './outbox-pipeline.ts';
+import type { ReferenceRows } from './reference-rows.ts';
+import type { TargetVerdict } from './targets.ts';
 
 /** Resident memory of every measured process after a measurement, against the bookings then in the database. */
 export interface MemoryPoint {
@@ -27,6 +29,8 @@ export interface BenchResults {
   versions?: Awaited<ReturnType<typeof describeVersions>>;
   settings: Omit<BenchPlan, 'outPath'> & { temporalServer: string; databaseName?: string };
   engine?: EngineComparison;
+  /** The naive saga and the saga on DBOS, beside tripsaga at the same concurrencies. */
+  referenceRows?: ReferenceRows;
   databaseCeiling?: DatabaseCeiling;
   growth?: GrowthLevel[];
   memory: MemoryPoint[];
@@ -43,6 +47,8 @@ export interface BenchResults {
   jetstream?: JetStreamPublishResult;
   outboxPipeline?: OutboxPipelineResult;
   profiles?: CpuProfileSummary[];
+  /** Each target of bench/targets.ts, met or missed in this run. */
+  targets?: TargetVerdict[];
   /** A step that failed: the run carries on with the others and says so here. */
   failures: { step: string; error: string }[];
 }
