@@ -1,6 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { measureAnswerWait } from './answer-wait.ts';
+import { measureBookingReads } from './booking-reads.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
 import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { measureDatabaseCeiling } from './db-ceiling.ts';
@@ -96,6 +98,12 @@ try {
     const from = new Date();
     results.engine = await compareWithBareEngine(ctx, env, plan);
     sagaEventLag = await measureSagaEventLag(env, { from, to: new Date() }, plan.pipeline.settleTimeoutMs);
+  });
+  await step('GET /bookings/:id while bookings confirm', async () => {
+    results.bookingReads = await measureBookingReads(ctx, env, plan);
+  });
+  await step('POST /bookings waiting for the outcome', async () => {
+    results.answerWait = await measureAnswerWait(ctx, env, plan);
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);

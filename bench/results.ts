@@ -1,3 +1,5 @@
+import type { AnswerWaitResult } from './answer-wait.ts';
+import type { BookingReadsResult } from './booking-reads.ts';
 import type { CpuProfileSummary } from './cpu-profile-summary.ts';
 import type { DatabaseCeiling } from './db-ceiling.ts';
 import type { EngineComparison } from './engine-comparison.ts';
@@ -42,6 +44,8 @@ export interface BenchResults {
   hotPathPlans?: HotPathPlans;
   jetstream?: JetStreamPublishResult;
   outboxPipeline?: OutboxPipelineResult;
+  bookingReads?: BookingReadsResult;
+  answerWait?: AnswerWaitResult;
   profiles?: CpuProfileSummary[];
   /** A step that failed: the run carries on with the others and says so here. */
   failures: { step: string; error: string }[];
