@@ -42,7 +42,9 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
+  live: bookingStateSchema
+    .optional()
+    .describe("while the saga runs or the trip is confirmed: the saga's progress as its committed steps record it (the step in flight is the first not recorded yet)"),
   workflow: z.object({
     workflowId: z.string(),
     url: z.url().describe("the saga in the Temporal Web UI"),
