@@ -16,6 +16,7 @@ import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
 import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
+import { readBookingView } from './booking-read.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';
 import { takeSagaPlace } from './saga-cap.ts';
@@ -118,7 +119,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
 
   /** The booking as GET /bookings/:id shows it: from the database alone, the saga's progress included (saga-progress.ts). */
   async function view(bookingId: string): Promise<BookingView> {
-    const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } });
+    const booking = await readBookingView(prisma, bookingId);
     if (!booking) throw new BookingError('booking_not_found', 'No such booking');
     return toBookingView(booking, sagaProgress(booking), deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail));
   }

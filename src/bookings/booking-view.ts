@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
-import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
+import type { StoredBookingView } from './booking-read.ts';
 import { bookingStatus, paymentStatus, reservationStatus } from './trip-vocabulary.ts';
 
 const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
@@ -64,7 +64,7 @@ type StoredRequest = {
 };
 
 export function toBookingView(
-  booking: Booking & { reservations: Reservation[]; payment: Payment | null },
+  booking: StoredBookingView,
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,

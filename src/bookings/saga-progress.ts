@@ -1,5 +1,5 @@
 import type { BookingState, PaymentStepStatus, StepStatus } from '../../workflows/messages.ts';
-import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
+import type { StoredBookingView } from './booking-read.ts';
 
 type StoredRequest = { car?: unknown };
 type ReservationKind = 'flight' | 'hotel' | 'car';
@@ -15,7 +15,7 @@ type ReservationKind = 'flight' | 'hotel' | 'car';
  * commits: a compensation's row, or the outcome the saga records when it settles. The Temporal UI and the query keep
  * the workflow's own view.
  */
-export function sagaProgress(booking: Booking & { reservations: Reservation[]; payment: Payment | null }): BookingState | undefined {
+export function sagaProgress(booking: StoredBookingView): BookingState | undefined {
   if (!booking.workflowStartedAt || (booking.status !== 'PENDING' && booking.status !== 'CONFIRMED')) return undefined;
   const kinds: ReservationKind[] = (booking.request as StoredRequest).car ? ['flight', 'hotel', 'car'] : ['flight', 'hotel'];
   const row = (kind: ReservationKind) => booking.reservations.find((r) => r.kind === kind);
