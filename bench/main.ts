@@ -1,6 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { measureAnswerWait } from './answer-wait.ts';
+import { measureBookingReads } from './booking-reads.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
 import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { measureDatabaseCeiling } from './db-ceiling.ts';
@@ -101,6 +103,12 @@ try {
   });
   await step('reference rows: naive saga, DBOS', async () => {
     results.referenceRows = await measureReferenceRows(ctx, env, plan, results.engine);
+  });
+  await step('GET /bookings/:id while bookings confirm', async () => {
+    results.bookingReads = await measureBookingReads(ctx, env, plan);
+  });
+  await step('POST /bookings waiting for the outcome', async () => {
+    results.answerWait = await measureAnswerWait(ctx, env, plan);
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);

@@ -208,6 +208,25 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push('target: p99 commit->ack under 50 ms at 200 events/s');
   } else out.push(`not measured: ${pipeline?.reason ?? 'skipped'}`);
 
+  const reads = results.bookingReads;
+  if (reads) {
+    section(`GET /bookings/:id at ${reads.connections} connections while bookings confirm`);
+    out.push(
+      `${num(reads.reads.throughputPerSecond, 0)} reads/s, p50 / p95 / p99 ${percentiles(reads.reads.latencyMs)} ms, ${reads.reads.errors} errors; ` +
+        `meanwhile ${num(reads.bookings.throughputPerSecond)} bookings/s confirmed at ${reads.bookings.clients} clients`,
+    );
+    out.push('target: >= 2,000 reads/s with p99 < 250 ms');
+  }
+  const answer = results.answerWait;
+  if (answer) {
+    section('POST /bookings with Prefer: wait=10 at 1 client, beside the bare workflow');
+    out.push(
+      `POST -> answer (CONFIRMED) p50 / p95 / p99 ${percentiles(answer.answer.latencyMs)} ms (${answer.answer.errors} errors); ` +
+        `bare workflow ${percentiles(answer.bare.latencyMs)} ms; p50 ratio ${num(answer.p50Ratio, 2)}`,
+    );
+    out.push('target: p50 POST -> answer <= 2x the bare workflow p50');
+  }
+
   for (const profile of results.profiles ?? []) {
     section('CPU profile');
     out.push(formatProfileSummary(profile));

@@ -1,3 +1,5 @@
+import type { AnswerWaitResult } from './answer-wait.ts';
+import type { BookingReadsResult } from './booking-reads.ts';
 import type { CpuProfileSummary } from './cpu-profile-summary.ts';
 import type { DatabaseCeiling } from './db-ceiling.ts';
 import type { EngineComparison } from './engine-comparison.ts';
@@ -46,6 +48,8 @@ export interface BenchResults {
   hotPathPlans?: HotPathPlans;
   jetstream?: JetStreamPublishResult;
   outboxPipeline?: OutboxPipelineResult;
+  bookingReads?: BookingReadsResult;
+  answerWait?: AnswerWaitResult;
   profiles?: CpuProfileSummary[];
   /** Each target of bench/targets.ts, met or missed in this run. */
   targets?: TargetVerdict[];

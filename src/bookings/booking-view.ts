@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
-import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
+import type { StoredBookingView } from './booking-read.ts';
 import { bookingStatus, paymentStatus, reservationStatus } from './trip-vocabulary.ts';
 
 const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
@@ -42,7 +42,9 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
+  live: bookingStateSchema
+    .optional()
+    .describe("while the saga runs or the trip is confirmed: the saga's progress as its committed steps record it (the step in flight is the first not recorded yet)"),
   workflow: z.object({
     workflowId: z.string(),
     url: z.url().describe("the saga in the Temporal Web UI"),
@@ -75,7 +77,7 @@ type StoredRequest = {
 };
 
 export function toBookingView(
-  booking: Booking & { reservations: Reservation[]; payment: Payment | null },
+  booking: StoredBookingView,
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,
