@@ -42,13 +42,14 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
+  coordination: z.enum(['orchestration', 'choreography']).describe('who runs the trip: a Temporal saga, or services reacting to events'),
+  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked (orchestration only)"),
   workflow: z.object({
     workflowId: z.string(),
     url: z.url().describe("the saga in the Temporal Web UI"),
     travelerPseudonym: z.string().describe("the traveler's `TravelerEmail` search attribute: a keyed pseudonym, not the email"),
     travelerSagasUrl: z.url().describe("the Temporal Web UI's list of this traveler's sagas, filtered by the pseudonym"),
-  }),
+  }).nullable().describe('the saga in Temporal; null for a choreographed trip, which no workflow runs'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -85,8 +86,9 @@ export function toBookingView(
     },
     payment: booking.payment ? { status: booking.payment.status, amount: booking.payment.amount, currency: booking.payment.currency } : null,
     ...(booking.failureReason ? { failureReason: booking.failureReason } : {}),
+    coordination: booking.coordination === 'choreography' ? 'choreography' : 'orchestration',
     ...(live ? { live } : {}),
-    workflow: {
+    workflow: booking.coordination === 'choreography' ? null : {
       workflowId: booking.id,
       url: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(booking.id)}`,
       travelerPseudonym,
