@@ -219,9 +219,11 @@ describe.each(['orchestration', 'choreography'] as const)('the trip saga, %s', (
       const activities = createActivities({ prisma: h.prisma });
       const again = await activities.reserveHotel({ bookingId: id, offerId: offers.hotel.id, quantity: 1 });
       expect(again.offerId).toBe(offers.hotel.id);
-      const late = await h.book(h.request(ids(await h.tripOffers({ car: 0 }))));
+      const soldOut = await h.tripOffers({ car: 0 });
+      const late = await h.book(h.request(ids(soldOut)));
       await h.waitForStatus(late, 'COMPENSATED');
-      await expect(activities.reserveHotel({ bookingId: late, offerId: offers.hotel.id, quantity: 1 })).rejects.toSatisfy(
+      // The car step failed and its compensation recorded that there was nothing to undo: a late attempt takes nothing.
+      await expect(activities.reserveCar({ bookingId: late, offerId: soldOut.car.id, quantity: 1 })).rejects.toSatisfy(
         (error: unknown) => error instanceof ApplicationFailure && error.type === 'StepAlreadyCompensated',
       );
       expect(await facts(id)).toEqual([...confirmedTripEvents]);
