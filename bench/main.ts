@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startBenchEnvironment } from './bench-environment.ts';
+import { compareCoordinations } from './coordination-comparison.ts';
 import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { measureDatabaseCeiling } from './db-ceiling.ts';
 import { compareWithBareEngine, warmUpSystem } from './engine-comparison.ts';
@@ -96,6 +97,9 @@ try {
     const from = new Date();
     results.engine = await compareWithBareEngine(ctx, env, plan);
     sagaEventLag = await measureSagaEventLag(env, { from, to: new Date() }, plan.pipeline.settleTimeoutMs);
+  });
+  await step('orchestration vs choreography', async () => {
+    results.coordination = await compareCoordinations(ctx, env, plan);
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);

@@ -1,3 +1,4 @@
+import { formatCoordinationComparison } from './coordination-comparison.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
@@ -198,6 +199,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push('target: p99 commit->ack under 50 ms at 200 events/s');
   } else out.push(`not measured: ${pipeline?.reason ?? 'skipped'}`);
 
+  if (results.coordination) out.push(...formatCoordinationComparison(results.coordination, formatTable));
   for (const profile of results.profiles ?? []) {
     section('CPU profile');
     out.push(formatProfileSummary(profile));

@@ -1,3 +1,4 @@
+import type { CoordinationComparison } from './coordination-comparison.ts';
 import type { CpuProfileSummary } from './cpu-profile-summary.ts';
 import type { DatabaseCeiling } from './db-ceiling.ts';
 import type { EngineComparison } from './engine-comparison.ts';
@@ -42,6 +43,8 @@ export interface BenchResults {
   hotPathPlans?: HotPathPlans;
   jetstream?: JetStreamPublishResult;
   outboxPipeline?: OutboxPipelineResult;
+  /** The same trip orchestrated and choreographed, back to back (coordination-comparison.ts). */
+  coordination?: CoordinationComparison;
   profiles?: CpuProfileSummary[];
   /** A step that failed: the run carries on with the others and says so here. */
   failures: { step: string; error: string }[];
