@@ -42,7 +42,10 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  coordination: z.enum(['orchestration', 'choreography']).describe('who runs the trip: a Temporal saga, or services reacting to events'),
+  coordination: z
+    .enum(['orchestration', 'choreography'])
+    .default('orchestration')
+    .describe('who runs the trip: a Temporal saga, or services reacting to events (absent from APIs older than the choreography)'),
   live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked (orchestration only)"),
   workflow: z.object({
     workflowId: z.string(),
