@@ -23,6 +23,8 @@ export interface ApiWiring {
   auth: TokenVerifier;
   writeLimitStore?: Store;
   accessLog?: RequestHandler;
+  /** More Prometheus text for the API's GET /metrics (`npm start` adds its worker's). */
+  moreMetrics?: () => Promise<string>;
 }
 
 /** What an entry point serving the API opens besides the domain: the token verifier, the limiter's store, the access log. */
@@ -58,6 +60,7 @@ export function createServices(
     trips: createTravelerTrips(db.prisma),
     wallets,
     metrics: metrics.registry,
+    moreMetrics: wiring.moreMetrics,
     readiness: {
       database: db.ping,
       temporal: async () => {

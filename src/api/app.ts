@@ -10,6 +10,7 @@ import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { checkDependencies } from '../metrics/dependency-checks.ts';
+import { httpMetrics } from '../metrics/http-metrics.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { authenticate, type Guard, principalOf, requireRole } from '../auth/http.ts';
 import { mayRead, sameEmail } from '../auth/principal.ts';
@@ -42,8 +43,10 @@ export interface AppDependencies {
   trips: TravelerTripsService;
   /** The traveler's event-sourced wallet (src/wallet). */
   wallets: WalletService;
-  /** Served as GET /metrics (Prometheus text format). */
+  /** Served as GET /metrics (Prometheus text format), with the API's request metrics. */
   metrics: Registry;
+  /** More Prometheus text for GET /metrics, e.g. the metrics of the worker that runs in the same process (`npm start`). */
+  moreMetrics?: () => Promise<string>;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
   /** Checks the bearer tokens (see src/auth/). */
@@ -80,6 +83,7 @@ export function createApp(deps: AppDependencies) {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   app.use(requestIds());
+  app.use(httpMetrics(metrics));
   if (deps.accessLog) app.use(deps.accessLog);
   app.use(helmet());
   if (deps.corsOrigins?.length) {
@@ -219,7 +223,8 @@ export function createApp(deps: AppDependencies) {
 
   const metricsGuard: Guard = deps.metricsAccess === 'operator' ? requireRole('operator') : (_req, _res, next) => next();
   app.get('/metrics', metricsGuard, async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
+    const more = deps.moreMetrics ? [await deps.moreMetrics().catch(() => '')] : [];
+    res.type(metrics.contentType).send([await metrics.metrics(), ...more].join('\n'));
   });
 
   app.use(notFoundHandler);

@@ -6,6 +6,8 @@ import { createActivities } from '../../activities/index.ts';
 import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import type { Db } from '../db/prisma.ts';
 import type { WalletSettings } from '../wallet/wallet-settings.ts';
+import type { SagaMetrics } from '../metrics/saga-metrics.ts';
+import { sagaActivityMetrics } from './saga-activity-metrics.ts';
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;
@@ -21,6 +23,8 @@ export interface BookingWorkerOptions {
   wallet?: WalletSettings;
   /** A prebuilt bundle (tests build it once); without one the worker bundles workflows/ at start (about 3 s). */
   workflowBundlePath?: string;
+  /** Where the saga's outcomes and step durations are counted (src/metrics/saga-metrics.ts); none without. */
+  sagaMetrics?: SagaMetrics;
   /** Overrides for single activities, e.g. a test that injects a transient failure around the real one. */
   activities?: Partial<ReturnType<typeof createActivities>>;
 }
@@ -34,6 +38,7 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    ...(options.sagaMetrics ? { interceptors: { activity: [sagaActivityMetrics(options.sagaMetrics)] } } : {}),
     dataConverter: options.dataConverter,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
     // On SIGTERM the worker stops polling and lets running activities finish (each is one short transaction).
