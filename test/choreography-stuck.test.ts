@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTripOverseer, type TripOverseer } from '../src/choreography/overseer.ts';
 import { choreographyConsumers, choreographySteps } from '../src/choreography/services.ts';
+import { runStuckTripsCommand } from '../src/operations/stuck-trips-command.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
@@ -74,12 +75,18 @@ it('reports a trip stuck past the deadline; one is compensated on request, the o
   expect(await stuckGauge('choreography-car')).toBe(0);
   expect(await h.available(offers.flight.id)).toBe(8);
 
-  // Compensate one: its hotel step is timed out, and the flight service gives its seat back as for any refusal.
-  await overseer.timeOut(timedOut);
+  // The operator's view (npm run trips:stuck), then one trip compensated: its hotel step is timed out, and the flight
+  // service gives its seat back as for any refusal.
+  const lines: string[] = [];
+  const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line) };
+  expect(await runStuckTripsCommand(['list'], overseer, io)).toBe(0);
+  expect(lines.filter((line) => line.includes('waiting for choreography-hotel (run hotel)')).map((line) => line.split(' ')[0]).sort()).toEqual([resumed, timedOut].sort());
+  expect(await runStuckTripsCommand(['time-out', timedOut], overseer, io)).toBe(0);
   const undone = await h.waitForStatus(timedOut, 'COMPENSATED');
   expect(undone.failureReason).toMatch(/^hotel: StepTimedOut: choreography-hotel did not answer com\.tripsaga\.flight\.reserved within \d+ s$/);
   expect(await h.available(offers.flight.id)).toBe(9);
-  await expect(overseer.timeOut(timedOut)).rejects.toThrow(/is not a choreographed trip stuck/);
+  expect(await runStuckTripsCommand(['time-out', timedOut], overseer, io)).toBe(1);
+  expect(lines.at(-1)).toMatch(/is not a choreographed trip stuck/);
   expect((await overseer.check()).map((t) => t.bookingId)).toEqual([resumed]);
 
   // The hotel service back: the waiting trip resumes; the timed-out step refuses instead of taking a room.
