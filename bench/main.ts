@@ -4,6 +4,7 @@ import path from 'node:path';
 import { measureAnswerWait } from './answer-wait.ts';
 import { measureBookingReads } from './booking-reads.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
+import { compareCoordinations } from './coordination-comparison.ts';
 import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { measureDatabaseCeiling } from './db-ceiling.ts';
 import { compareWithBareEngine, warmUpSystem } from './engine-comparison.ts';
@@ -109,6 +110,9 @@ try {
   });
   await step('POST /bookings waiting for the outcome', async () => {
     results.answerWait = await measureAnswerWait(ctx, env, plan);
+  });
+  await step('orchestration vs choreography', async () => {
+    results.coordination = await compareCoordinations(ctx, env, plan);
   });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);

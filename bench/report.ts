@@ -1,3 +1,4 @@
+import { formatCoordinationComparison } from './coordination-comparison.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
@@ -227,6 +228,7 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push('target: p50 POST -> answer <= 2x the bare workflow p50');
   }
 
+  if (results.coordination) out.push(...formatCoordinationComparison(results.coordination, formatTable));
   for (const profile of results.profiles ?? []) {
     section('CPU profile');
     out.push(formatProfileSummary(profile));

@@ -1,5 +1,6 @@
 import type { AnswerWaitResult } from './answer-wait.ts';
 import type { BookingReadsResult } from './booking-reads.ts';
+import type { CoordinationComparison } from './coordination-comparison.ts';
 import type { CpuProfileSummary } from './cpu-profile-summary.ts';
 import type { DatabaseCeiling } from './db-ceiling.ts';
 import type { EngineComparison } from './engine-comparison.ts';
@@ -50,6 +51,8 @@ export interface BenchResults {
   outboxPipeline?: OutboxPipelineResult;
   bookingReads?: BookingReadsResult;
   answerWait?: AnswerWaitResult;
+  /** The same trip orchestrated and choreographed, back to back (coordination-comparison.ts). */
+  coordination?: CoordinationComparison;
   profiles?: CpuProfileSummary[];
   /** Each target of bench/targets.ts, met or missed in this run. */
   targets?: TargetVerdict[];

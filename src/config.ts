@@ -58,6 +58,11 @@ export interface AppConfig {
   logLevel: string;
   /** Retention in the relay and consumers processes: PRUNE_AFTER (default 7d; `off`: none) and PRUNE_EVERY (default 1m). */
   retention: { pruneAfterMs?: number; pruneEveryMs: number };
+  /**
+   * The choreographed trip's services (src/choreography) in the consumers of `npm start` and `npm run consumers`:
+   * CHOREOGRAPHY_SERVICES (on | off), and CHOREOGRAPHY_STEP_DEADLINE, after which the overseer reports a trip stuck.
+   */
+  choreography: { services: boolean; stepDeadlineMs: number };
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -110,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     corsOrigins: list(env.CORS_ORIGINS) ?? [],
     trustProxy: trustProxy(env.TRUST_PROXY),
+    choreography: {
+      services: (oneOf(env.CHOREOGRAPHY_SERVICES, 'CHOREOGRAPHY_SERVICES', ['on', 'off'] as const) ?? 'on') === 'on',
+      stepDeadlineMs: pruneAfterMs(env.CHOREOGRAPHY_STEP_DEADLINE, 'CHOREOGRAPHY_STEP_DEADLINE', '30s') ?? 30_000,
+    },
     retention: { pruneAfterMs: pruneAfterMs(env.PRUNE_AFTER), pruneEveryMs: pruneAfterMs(env.PRUNE_EVERY, 'PRUNE_EVERY', '1m') ?? 60_000 },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };

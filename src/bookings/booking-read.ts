@@ -4,7 +4,7 @@ import type { Booking, Payment, Reservation } from '../generated/prisma/client.t
 /** What GET /bookings/:id is made from: the booking row, its reservations and its payment. */
 export type StoredBookingView = Pick<
   Booking,
-  'id' | 'status' | 'travelerName' | 'travelerEmail' | 'request' | 'failureReason' | 'workflowStartedAt' | 'createdAt' | 'updatedAt'
+  'id' | 'status' | 'coordination' | 'travelerName' | 'travelerEmail' | 'request' | 'failureReason' | 'workflowStartedAt' | 'createdAt' | 'updatedAt'
 > & {
   reservations: Pick<Reservation, 'kind' | 'status' | 'amount' | 'currency'>[];
   payment: Pick<Payment, 'status' | 'amount' | 'currency'> | null;
@@ -17,7 +17,7 @@ export type StoredBookingView = Pick<
  */
 export async function readBookingView(prisma: Db, bookingId: string): Promise<StoredBookingView | undefined> {
   const [row] = await prisma.$queryRaw<StoredBookingView[]>`
-    SELECT b.id, b.status::text AS status, b.traveler_name AS "travelerName", b.traveler_email AS "travelerEmail", b.request,
+    SELECT b.id, b.status::text AS status, b.coordination, b.traveler_name AS "travelerName", b.traveler_email AS "travelerEmail", b.request,
            b.failure_reason AS "failureReason", b.workflow_started_at AS "workflowStartedAt",
            b.created_at AS "createdAt", b.updated_at AS "updatedAt",
            coalesce((SELECT json_agg(json_build_object('kind', r.kind, 'status', r.status, 'amount', r.amount, 'currency', r.currency))

@@ -19,6 +19,7 @@ import type { BookingRequest } from './booking-request.ts';
 import { readBookingView } from './booking-read.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';
+import { cancelChoreographedBooking } from './choreographed-booking.ts';
 import { takeSagaPlace } from './saga-cap.ts';
 import { sagaProgress } from './saga-progress.ts';
 import { type OfferNames, sagaInputFor, sagaPresentation } from './saga-input.ts';
@@ -113,7 +114,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
     if (seen.requestHash !== requestHash) {
       throw new BookingError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
     }
-    if (!seen.booking.workflowStartedAt) await startSaga(seen.booking);
+    if (!seen.booking.workflowStartedAt && seen.booking.coordination === 'orchestration') await startSaga(seen.booking);
     return seen.booking;
   }
 
@@ -148,6 +149,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
               travelerName: request.traveler.name,
               travelerEmail: request.traveler.email,
               request,
+              coordination: request.coordination ?? 'orchestration',
               createdAt: now,
               updatedAt: now,
             },
@@ -167,6 +169,8 @@ export function createBookingService(deps: BookingServiceDependencies) {
         }
         throw error;
       }
+      // A choreographed trip has started already: its services take it from the booking.requested just committed.
+      if (booking.coordination !== 'orchestration') return { booking, replayed: false };
       if (waitMs > 0 && (await startSagaAndWait(booking, names, waitMs))) return { booking, replayed: false, settled: await view(booking.id) };
       await startSaga(booking, names);
       return { booking, replayed: false };
@@ -179,9 +183,10 @@ export function createBookingService(deps: BookingServiceDependencies) {
 
     getBooking: view,
 
-    async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {
+    async cancelBooking(bookingId: string, reason?: string): Promise<Pick<BookingState, 'status'>> {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId } });
       if (!booking) throw new BookingError('booking_not_found', 'No such booking');
+      if (booking.coordination === 'choreography') return cancelChoreographedBooking(prisma, clock, bookingId, reason);
       if (booking.status === 'COMPENSATED' || booking.status === 'CANCELLED') {
         throw new BookingError('nothing_to_cancel', `The booking is already ${booking.status}`);
       }
@@ -213,7 +218,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
     /** Starts the sagas of accepted bookings whose start was lost. Returns how many it started. */
     async startPendingSagas({ olderThanMs = 5_000, limit = 100 } = {}) {
       const stranded = await prisma.booking.findMany({
-        where: { status: 'PENDING', workflowStartedAt: null, createdAt: { lt: new Date(clock.now().getTime() - olderThanMs) } },
+        where: { status: 'PENDING', coordination: 'orchestration', workflowStartedAt: null, createdAt: { lt: new Date(clock.now().getTime() - olderThanMs) } },
         orderBy: { createdAt: 'asc' },
         take: limit,
       });

@@ -88,6 +88,7 @@ const pipeline = startEventPipeline({
   metrics,
   relay: true,
   consumers: true,
+  ...(config.choreography.services ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } } : {}),
   apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
   apiToken: config.apiToken ? () => config.apiToken! : issuer?.serviceToken,
   log,

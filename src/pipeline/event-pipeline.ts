@@ -8,6 +8,11 @@ import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summarie
 import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
 import { createBookingApiClient } from '../consumers/status-updates/booking-api-client.ts';
 import { walletStatementsConsumer } from '../wallet/projections/wallet-statement.ts';
+import { choreographyConsumers, choreographySteps } from '../choreography/services.ts';
+import { createTripOverseer } from '../choreography/overseer.ts';
+import { systemClock } from '../lib/clock.ts';
+import { walletPaymentMethod } from '../wallet/wallet-payment-method.ts';
+import type { WalletSettings } from '../wallet/wallet-settings.ts';
 import type { Database } from '../db/open-database.ts';
 import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
 import { runPruneJob } from '../retention/prune.ts';
@@ -51,6 +56,11 @@ export interface EventPipelineOptions {
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
   runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
+  /**
+   * Runs the choreographed trip's services (src/choreography) as consumers beside the others, and the overseer that
+   * reports trips stuck for longer than the step deadline. The payment step pays from the traveler's wallet.
+   */
+  choreography?: { wallet: WalletSettings; stepDeadlineMs: number; checkEveryMs?: number };
   /** Runs the prune job (src/retention/prune.ts) on the tables of the parts this process runs. */
   prune?: { olderThanMs: number; everyMs?: number };
 }
@@ -63,7 +73,9 @@ export interface EventPipelineOptions {
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, metrics, log = () => {} } = options;
   const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
-  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : options.consumers;
+  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : [...options.consumers];
+  const choreography = options.choreography && { clock: systemClock, payments: walletPaymentMethod(options.choreography.wallet, () => systemClock.now()) };
+  if (choreography) consumers.push(...choreographyConsumers(choreography));
   const stopping = new AbortController();
   const { signal } = stopping;
   // Every lane of every consumer may wait on it at once (a retry's backoff): that is many listeners, not a leak.
@@ -95,6 +107,11 @@ export function startEventPipeline(options: EventPipelineOptions) {
         }
       })(),
     );
+  }
+  if (choreography && options.choreography) {
+    const { stepDeadlineMs, checkEveryMs } = options.choreography;
+    const overseer = createTripOverseer({ prisma: db.prisma, services: choreographySteps(choreography), deadlineMs: stepDeadlineMs, clock: systemClock, registry: metrics.registry });
+    tasks.push(overseer.run({ everyMs: checkEveryMs ?? Math.min(10_000, Math.max(250, stepDeadlineMs / 3)), signal, log }));
   }
   if (options.prune) {
     const { olderThanMs, everyMs } = options.prune;

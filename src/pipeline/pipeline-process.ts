@@ -30,6 +30,9 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     metrics,
     relay: part.name === 'relay',
     consumers: part.name === 'consumers',
+    ...(part.name === 'consumers' && config.choreography.services
+      ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } }
+      : {}),
     apiBaseUrl: config.apiBaseUrl,
     apiToken,
     log,

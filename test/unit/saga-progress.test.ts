@@ -8,6 +8,7 @@ function booking(overrides: Partial<Row> = {}, car = true): Row {
   return {
     id: 'bk_1',
     status: 'PENDING',
+    coordination: 'orchestration',
     travelerName: 'Ada',
     travelerEmail: 'ada@example.com',
     request: { flight: { offerId: 'f', seats: 1 }, hotel: { offerId: 'h', rooms: 1 }, ...(car ? { car: { offerId: 'c' } } : {}) },
