@@ -1,13 +1,16 @@
-// `npm run soak -- --minutes N [--trips-per-second R] [--prune-after 60s]`: a steady load through the relay and
-// consumers processes (each its own process, as deployed), their prune job on, and every 30 s the sizes of the
-// tables that would grow with traffic and the RSS of each process. Flat columns are the point.
+// `npm run soak -- --minutes N [--trips-per-second R] [--prune-after 30s] [--stream-max-age 30s]`: a steady load
+// through the relay and consumers processes (each its own process, as deployed), their prune job on, and every 30 s
+// the sizes of the tables that would grow with traffic and the RSS of each process. Flat columns are the point.
 //
 // The load is copies of a recorded trip (test/fixtures/recorded-events: confirmed, then cancelled), committed straight
-// into the outbox at a fixed rate, each booking's events in order; the pipeline cannot tell them from a saga's.
+// into the outbox at a fixed rate, each booking's events in order, then its bookings row as CANCELLED (what the saga's
+// last step leaves); the pipeline cannot tell them from a saga's. With the events stream's age limit short, the prune
+// job forgets each settled booking within the run (src/retention/prune.ts).
 // A throwaway database on the shared PostgreSQL, a subject root of its own on the NATS server at NATS_URL.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -22,7 +25,8 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1]! : fallback);
 const minutes = Number(option('minutes', '10'));
 const tripsPerSecond = Number(option('trips-per-second', '2'));
-const pruneAfter = option('prune-after', '60s');
+const pruneAfter = option('prune-after', '30s');
+const streamMaxAge = option('stream-max-age', '30s');
 const sampleEveryMs = Number(option('sample-seconds', '30')) * 1000;
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -49,14 +53,14 @@ try {
   await applyMigrations(pgExecutor(client), { log: () => {} });
   await client.end();
 
-  const env = { ...process.env, DATABASE_URL: database.url, NATS_URL: natsUrl, NATS_SUBJECT_ROOT: root, MIGRATE_ON_START: 'false', PRUNE_AFTER: pruneAfter, PRUNE_EVERY: '15s' };
+  const env = { ...process.env, DATABASE_URL: database.url, NATS_URL: natsUrl, NATS_SUBJECT_ROOT: root, MIGRATE_ON_START: 'false', PRUNE_AFTER: pruneAfter, PRUNE_EVERY: '15s', NATS_STREAM_MAX_AGE: streamMaxAge };
   for (const name of ['relay', 'consumers']) {
     const child = spawn(process.execPath, ['--import', 'tsx', `src/entrypoints/${name}.ts`], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push({ name, child });
   }
 
-  console.log(`soak: ${minutes} min, ${tripsPerSecond} trips/s x ${template.length} events, prune after ${pruneAfter} (every 15 s); database ${database.name}, subjects ${root}.*`);
-  const header = ['min', 'trips', 'outbox rows', 'outbox MiB', 'inbox rows', 'inbox MiB', 'watermarks', 'marks MiB', 'lag events', ...children.map((c) => `${c.name} RSS MiB`)];
+  console.log(`soak: ${minutes} min, ${tripsPerSecond} trips/s x ${template.length} events, prune after ${pruneAfter} (every 15 s), stream max age ${streamMaxAge}; database ${database.name}, subjects ${root}.*`);
+  const header = ['min', 'trips', 'outbox rows', 'outbox MiB', 'inbox rows', 'inbox MiB', 'watermarks', 'marks MiB', 'lag events', 'stream msgs', ...children.map((c) => `${c.name} RSS MiB`), 'load 1m'];
   console.log(header.join('\t'));
 
   let trips = 0;
@@ -76,6 +80,11 @@ try {
             [bookingId, e.sequence, e.type, e.version, e.data.replaceAll('__BOOKING__', bookingId)],
           );
         }
+        await pool.query(
+          `INSERT INTO bookings (id, status, traveler_name, traveler_email, request, updated_at)
+           VALUES ($1, 'CANCELLED', 'Soak Traveler', 'soak@example.com', '{}'::jsonb, clock_timestamp())`,
+          [bookingId],
+        );
       })().catch((error: Error) => console.error(`soak writer: ${error.message}`));
     }
   })();
@@ -92,9 +101,10 @@ try {
     const r = rows[0]!;
     let lag = 0;
     for await (const info of jsm.consumers.list(topology.eventsStream)) lag += info.num_pending + info.num_ack_pending;
+    const { state } = await jsm.streams.info(topology.eventsStream);
     const rss = await Promise.all(children.map(async (c) => ((await readProcessUsage(c.child.pid!))?.rssBytes ?? Number.NaN) / 2 ** 20));
     const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(2);
-    console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), r.marks, mib(r.marks_bytes!), lag, ...rss.map((m) => m.toFixed(0))].join('\t'));
+    console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), r.marks, mib(r.marks_bytes!), lag, state.messages, ...rss.map((m) => m.toFixed(0)), os.loadavg()[0]!.toFixed(2)].join('\t'));
   };
   // The relay and the consumers create the stream and their durable consumers once they are up.
   while ((await jsm.consumers.list(topology.eventsStream).next().catch(() => [])).length < 2) await sleep(500);
