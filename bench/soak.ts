@@ -12,6 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -26,7 +27,9 @@ const option = (name: string, fallback: string) => (args.includes(`--${name}`) ?
 const minutes = Number(option('minutes', '10'));
 const tripsPerSecond = Number(option('trips-per-second', '2'));
 const pruneAfter = option('prune-after', '30s');
-const streamMaxAge = option('stream-max-age', '30s');
+// Long enough that the consumers, on a busy machine, never fall that far behind: an event that ages out before they
+// took it is lost to them (its booking's later events wait for it, then are dead-lettered).
+const streamMaxAge = option('stream-max-age', '2m');
 const sampleEveryMs = Number(option('sample-seconds', '30')) * 1000;
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -44,6 +47,8 @@ const template = recording.events.map((e, i) => ({
 const database = await createThrowawayDatabase('tripsaga_soak', process.env.SOAK_ADMIN_URL);
 const root = `soak-${randomBytes(4).toString('hex')}`;
 const children: { name: string; child: ChildProcess }[] = [];
+/** The JavaScript heap in use of each process, as its memory probe last reported it. */
+const heaps = new Map<string, number>();
 const pool = new pg.Pool({ connectionString: database.url, max: 4, application_name: 'tripsaga-soak-writer' });
 const stopping = new AbortController();
 
@@ -55,14 +60,25 @@ try {
 
   const env = { ...process.env, DATABASE_URL: database.url, NATS_URL: natsUrl, NATS_SUBJECT_ROOT: root, MIGRATE_ON_START: 'false', PRUNE_AFTER: pruneAfter, PRUNE_EVERY: '15s', NATS_STREAM_MAX_AGE: streamMaxAge };
   for (const name of ['relay', 'consumers']) {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/entrypoints/${name}.ts`], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', './bench/memory-probe.ts', `src/entrypoints/${name}.ts`], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push({ name, child });
+    // The probe's lines feed the heap column; anything else the process says goes on to our stderr.
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (line.startsWith('soak-memory ')) heaps.set(name, (JSON.parse(line.slice('soak-memory '.length)) as { heapUsed: number }).heapUsed);
+      else console.error(`[${name}] ${line}`);
+    });
   }
 
   console.log(`soak: ${minutes} min, ${tripsPerSecond} trips/s x ${template.length} events, prune after ${pruneAfter} (every 15 s), stream max age ${streamMaxAge}; database ${database.name}, subjects ${root}.*`);
-  const header = ['min', 'trips', 'outbox rows', 'outbox MiB', 'inbox rows', 'inbox MiB', 'watermarks', 'marks MiB', 'lag events', 'stream msgs', ...children.map((c) => `${c.name} RSS MiB`), 'load 1m'];
+  const header = ['min', 'trips', 'outbox rows', 'outbox MiB', 'inbox rows', 'inbox MiB', 'of it table MiB', 'watermarks', 'marks MiB', 'lag events', 'dead letters+held', 'stream msgs', ...children.map((c) => `${c.name} RSS MiB`), ...children.map((c) => `${c.name} heap MiB`), 'load 1m'];
   console.log(header.join('\t'));
 
+  const nc = await connect({ servers: natsUrl });
+  const jsm = await jetstreamManager(nc);
+  const topology = natsTopology(root);
+  // The load starts once the relay and the consumers have created the stream and their durable consumers.
+  while ((await jsm.consumers.list(topology.eventsStream).next().catch(() => [])).length < 2) await sleep(500);
+  const startedAt = Date.now();
   let trips = 0;
   const writer = (async () => {
     const started = performance.now();
@@ -89,14 +105,11 @@ try {
     }
   })();
 
-  const nc = await connect({ servers: natsUrl });
-  const jsm = await jetstreamManager(nc);
-  const topology = natsTopology(root);
-  const startedAt = Date.now();
   const sample = async () => {
     const { rows } = await pool.query<Record<string, string>>(`SELECT
       (SELECT count(*) FROM outbox_events) AS outbox, pg_total_relation_size('outbox_events') AS outbox_bytes,
-      (SELECT count(*) FROM consumer_inbox) AS inbox, pg_total_relation_size('consumer_inbox') AS inbox_bytes,
+      (SELECT count(*) FROM consumer_inbox) AS inbox, pg_total_relation_size('consumer_inbox') AS inbox_bytes, pg_relation_size('consumer_inbox') AS inbox_table_bytes,
+      (SELECT count(*) FROM consumer_inbox WHERE outcome IN ('dead_lettered', 'held')) AS unsettled,
       (SELECT count(*) FROM consumer_inbox_watermarks) AS marks, pg_total_relation_size('consumer_inbox_watermarks') AS marks_bytes`);
     const r = rows[0]!;
     let lag = 0;
@@ -104,10 +117,8 @@ try {
     const { state } = await jsm.streams.info(topology.eventsStream);
     const rss = await Promise.all(children.map(async (c) => ((await readProcessUsage(c.child.pid!))?.rssBytes ?? Number.NaN) / 2 ** 20));
     const mib = (bytes: string) => (Number(bytes) / 2 ** 20).toFixed(2);
-    console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), r.marks, mib(r.marks_bytes!), lag, state.messages, ...rss.map((m) => m.toFixed(0)), os.loadavg()[0]!.toFixed(2)].join('\t'));
+    console.log([((Date.now() - startedAt) / 60_000).toFixed(1), trips, r.outbox, mib(r.outbox_bytes!), r.inbox, mib(r.inbox_bytes!), mib(r.inbox_table_bytes!), r.marks, mib(r.marks_bytes!), lag, r.unsettled, state.messages, ...rss.map((m) => m.toFixed(0)), ...children.map((c) => ((heaps.get(c.name) ?? Number.NaN) / 2 ** 20).toFixed(0)), os.loadavg()[0]!.toFixed(2)].join('\t'));
   };
-  // The relay and the consumers create the stream and their durable consumers once they are up.
-  while ((await jsm.consumers.list(topology.eventsStream).next().catch(() => [])).length < 2) await sleep(500);
   while (Date.now() - startedAt < minutes * 60_000) {
     await sample().catch((error: Error) => console.error(`soak sample: ${error.message}`));
     await sleep(Math.min(sampleEveryMs, Math.max(0, startedAt + minutes * 60_000 - Date.now())));
