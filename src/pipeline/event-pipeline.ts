@@ -45,6 +45,8 @@ export interface EventPipelineOptions {
   natsSubjectRoot: string;
   /** Replicas of the streams this pipeline creates (default 1). */
   natsStreamReplicas?: number;
+  /** The events stream's age limit (NATS_STREAM_MAX_AGE; default none), set on the stream if it has another. */
+  natsStreamMaxAgeMs?: number;
   metrics: PipelineMetrics;
   /** Which parts run in this process. */
   relay: boolean;
@@ -62,7 +64,7 @@ export interface EventPipelineOptions {
    */
   choreography?: { wallet: WalletSettings; stepDeadlineMs: number; checkEveryMs?: number };
   /** Runs the prune job (src/retention/prune.ts) on the tables of the parts this process runs. */
-  prune?: { olderThanMs: number; everyMs?: number };
+  prune?: { olderThanMs: number; everyMs?: number; cancellationWindowMs?: number };
 }
 
 /**
@@ -72,7 +74,7 @@ export interface EventPipelineOptions {
  */
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, metrics, log = () => {} } = options;
-  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
+  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas, options.natsStreamMaxAgeMs);
   const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : [...options.consumers];
   const choreography = options.choreography && { clock: systemClock, payments: walletPaymentMethod(options.choreography.wallet, () => systemClock.now()) };
   if (choreography) consumers.push(...choreographyConsumers(choreography));
@@ -114,8 +116,10 @@ export function startEventPipeline(options: EventPipelineOptions) {
     tasks.push(overseer.run({ everyMs: checkEveryMs ?? Math.min(10_000, Math.max(250, stepDeadlineMs / 3)), signal, log }));
   }
   if (options.prune) {
-    const { olderThanMs, everyMs } = options.prune;
-    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
+    const { olderThanMs, everyMs, cancellationWindowMs } = options.prune;
+    // Without the cancellation window no confirmed booking can be known settled: none is forgotten.
+    const forget = cancellationWindowMs === undefined ? undefined : { cancellationWindowMs, streamMaxAgeMs: () => jetStream.eventsStreamMaxAgeMs() };
+    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, forget, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
   }
   if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from JetStream (${topology.eventsStream})`);
 
