@@ -31,7 +31,7 @@ describe.skipIf(missing)("a booking's timeline page in Chromium", () => {
   const carName = 'Compact <img src=x onerror="window.__injected=1">';
 
   beforeAll(async () => {
-    p = await startBookingPipeline('timeline_page');
+    p = await startBookingPipeline('timeline_page', { choreography: true });
     chromium = await launchChromium();
     page = await chromium.context.newPage();
     const flight = await p.h.offer('flight', 5, 'TP123 Lisbon-Paris');
@@ -106,6 +106,36 @@ describe.skipIf(missing)("a booking's timeline page in Chromium", () => {
       await expect.poll(async () => (await readTimeline(fresh)).length, onScreen).toBeGreaterThan(40);
     } finally {
       await fresh.close();
+    }
+  });
+  it("shows a choreographed trip's refusal travelling back as events, with no workflow to link to", async () => {
+    const flight = await p.h.offer('flight', 5, 'TP124 Lisbon-Paris');
+    const hotel = await p.h.offer('hotel', 5, 'Hotel Lutetia');
+    const car = await p.h.offer('car', 0, 'Compact (sold out)');
+    const trip = { ...p.h.request({ flight: flight.id, hotel: hotel.id, car: car.id }), coordination: 'choreography' };
+    const token = await p.h.tokens.traveler(trip.traveler.email);
+    const id = (await (await p.h.asTraveler(trip.traveler.email)).post('/bookings').send(trip).expect(202)).body.bookingId;
+    await p.h.waitForStatus(id, 'COMPENSATED');
+    await p.settled(id);
+
+    const tab = await chromium.context.newPage();
+    try {
+      await tab.goto(`${p.apiUrl}/bookings/${id}/timeline.html#token=${token}`);
+      await expect.poll(() => tab.getByRole('status').innerText(), onScreen).toMatch(/^COMPENSATED, \d+ entries\. No workflow has this id/);
+      const rows = await readTimeline(tab);
+      expect(rows.filter((r) => r.kind === 'step' || r.kind === 'workflow')).toEqual([]);
+      // The compensation is the services' own events, in the order they committed: the car's refusal, then each
+      // service before it releasing its step, then the booking service's verdict.
+      const written = rows.filter((r) => r.kind === 'event').map((r) => r.what.replace(/ #\d+ written to the outbox.*$/, ''));
+      expect(written.slice(written.indexOf('car.refused'))).toEqual(['car.refused', 'hotel.released', 'flight.released', 'booking.compensated', 'booking.status-changed']);
+      // Each of those was applied by the service that reacts to it.
+      const applied = rows.filter((r) => r.kind === 'apply' && r.what.endsWith(' applied')).map((r) => r.what.replace(/ #\d+ applied$/, ''));
+      expect(applied).toEqual(expect.arrayContaining(['choreography-hotel: car.refused', 'choreography-flight: hotel.released', 'choreography-booking: flight.released']));
+
+      await tab.locator('#timeline tbody tr', { hasText: 'car.refused' }).first().evaluate((row) => row.scrollIntoView({ block: 'start' }));
+      await tab.screenshot({ path: await artifactPath('booking-timeline-choreography.png') });
+    } finally {
+      await tab.close();
     }
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,36 +9,26 @@ import type { Coordination } from '../src/bookings/choreographed-booking.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
 import { appendOutboxEvents } from '../src/outbox/append-event.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { defaultWalletSettings } from '../src/wallet/wallet-settings.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { untilSomeoneWaitsOnALock } from './support/lock-waits.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
 import { createOwnDatabase } from './support/own-database.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 // The saga's scenarios, written once and run against both coordinations: the Temporal orchestration (the harness's
 // worker) and the choreography (the services of src/choreography as consumers on JetStream, with the relay), on one
 // database of this file's own. The facts each leaves in the outbox are compared without the events only a
 // choreography needs (its refusals, its car pass-through, its cancel request): the same facts, in the same order.
-const topology = uniqueTopology();
 let h: Harness;
 let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-let pipeline: EventPipeline;
-let nc: NatsConnection;
+let pipeline: TestPipeline;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('trip_scenarios');
   h = await startHarness({ databaseUrl: ownDb.url });
-  nc = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
-  pipeline = startEventPipeline({
-    db: h.db,
-    natsUrl: sharedNatsUrl,
-    natsSubjectRoot: topology.root,
-    metrics: h.metrics,
+  pipeline = await startTestPipeline(h, {
     relay: true,
     consumers: [],
     choreography: { wallet: defaultWalletSettings, stepDeadlineMs: 60_000 },
@@ -48,8 +37,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pipeline?.stop();
-  await nc?.close();
-  await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
   await ownDb?.drop();
 });
@@ -251,8 +238,8 @@ describe.each(['orchestration', 'choreography'] as const)('the trip saga, %s', (
         await tx.outboxEvent.updateMany({ where: { aggregateId: id }, data: { publishedAt: now } });
         return tx.outboxEvent.findMany({ where: { aggregateId: id }, orderBy: { sequence: 'asc' } });
       });
-      const js = jetstream(nc);
-      const publish = (row: (typeof rows)[number]) => js.publish(topology.subjectFor(row.type), JSON.stringify(toCloudEvent(row)), { msgID: randomUUID() });
+      const js = jetstream(pipeline.nc);
+      const publish = (row: (typeof rows)[number]) => js.publish(pipeline.topology.subjectFor(row.type), JSON.stringify(toCloudEvent(row)), { msgID: randomUUID() });
       await publish(rows[1]!);
       await publish(rows[0]!);
       await publish(rows[0]!);

@@ -1,37 +1,35 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { serve } from '../../src/api/serve.ts';
-import { defaultConsumers, startEventPipeline } from '../../src/pipeline/event-pipeline.ts';
-import { ensureStreams } from '../../src/transport/jetstream/topology.ts';
+import { choreographyConsumers } from '../../src/choreography/services.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { defaultConsumers } from '../../src/pipeline/event-pipeline.ts';
+import { walletPaymentMethod } from '../../src/wallet/wallet-payment-method.ts';
+import { defaultWalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { waitUntil } from './direct-trips.ts';
 import { type HarnessOptions, startHarness } from './harness.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './nats.ts';
 import { createOwnDatabase } from './own-database.ts';
+import { startTestPipeline } from './pipeline.ts';
 
 /**
  * Everything a booking touches, end to end: the harness (API, worker) on a database of its own, the API on a free
  * port, and the relay with the default consumers (status-updates among them, calling that API back) on streams of
- * its own. For tests that read what the whole system recorded of a booking.
+ * its own; with `choreography`, the choreographed trip's services too. For tests that read what the whole system
+ * recorded of a booking.
  */
-export async function startBookingPipeline(label: string, options: HarnessOptions = {}) {
-  const topology = uniqueTopology();
+export async function startBookingPipeline(label: string, options: HarnessOptions & { choreography?: boolean } = {}) {
+  const { choreography = false, ...harnessOptions } = options;
   const ownDb = await createOwnDatabase(label);
-  const h = await startHarness({ ...options, databaseUrl: ownDb.url });
+  const h = await startHarness({ ...harnessOptions, databaseUrl: ownDb.url });
   const api = await serve(h.app, 0, '127.0.0.1');
-  const nc: NatsConnection = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
   const apiBaseUrl = `http://127.0.0.1:${api.port}`;
   const apiToken = () => h.tokens.operator();
-  const consumers = defaultConsumers({ apiBaseUrl, apiToken }).map((c) => c.name);
-  const pipeline = startEventPipeline({
-    db: h.db,
-    natsUrl: sharedNatsUrl,
-    natsSubjectRoot: topology.root,
-    metrics: h.metrics,
+  const services = choreography ? choreographyConsumers({ clock: systemClock, payments: walletPaymentMethod(defaultWalletSettings, () => systemClock.now()) }) : [];
+  const consumers = [...defaultConsumers({ apiBaseUrl, apiToken }), ...services].map((c) => c.name);
+  const { nc, topology, stop } = await startTestPipeline(h, {
     relay: true,
     consumers: true,
     apiBaseUrl,
     apiToken,
+    ...(choreography ? { choreography: { wallet: defaultWalletSettings, stepDeadlineMs: 60_000 } } : {}),
     runnerOptions: { maxAttempts: 3, retryDelayMs: 100, orderWaitMs: 100 },
   });
 
@@ -60,10 +58,8 @@ export async function startBookingPipeline(label: string, options: HarnessOption
     },
 
     async stop() {
-      await pipeline.stop();
+      await stop();
       await api.close();
-      await nc.close();
-      await removeTopology(sharedNatsUrl, topology);
       await h.stop();
       await ownDb.drop();
     },
