@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
 
 /*
  * Layers: a folder imports only from its own layer or the ones above it in this list, never from one below.
- *   1. src/lib, src/metrics, src/generated        foundations: no project imports
+ *   1. src/lib, src/metrics, src/tracing, src/generated
+ *                                                  foundations: no project imports
  *   2. src/db, src/events, src/data-protection     the database session; the event contract; codec, pseudonym
  *   3. src/outbox, src/event-store, src/transport, src/offers, src/retention
  *                                                  appending events; event-sourced streams; the broker seam; offers
@@ -26,7 +27,7 @@ import tseslint from 'typescript-eslint';
  * attributes), and from activities/ only types, except src/worker, which hands the activities to the worker.
  */
 const layers = [
-  ['src/lib', 'src/metrics', 'src/generated'],
+  ['src/lib', 'src/metrics', 'src/tracing', 'src/generated'],
   ['src/db', 'src/events', 'src/data-protection'],
   ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
   ['src/bookings', 'src/read-model'],

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
 import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
 import { pruneAfterMs } from './retention/prune.ts';
+import { defaultTracingUiUrl, type TracingSettings } from './tracing/tracing-settings.ts';
 import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
@@ -57,6 +58,8 @@ export interface AppConfig {
   logLevel: string;
   /** Retention in the relay and consumers processes: PRUNE_AFTER (default 7d; `off`: none) and PRUNE_EVERY (default 1m). */
   retention: { pruneAfterMs?: number; pruneEveryMs: number };
+  /** OpenTelemetry: OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, TRACING_UI_URL (docs/tracing.md). */
+  tracing: TracingSettings;
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -110,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: list(env.CORS_ORIGINS) ?? [],
     trustProxy: trustProxy(env.TRUST_PROXY),
     retention: { pruneAfterMs: pruneAfterMs(env.PRUNE_AFTER), pruneEveryMs: pruneAfterMs(env.PRUNE_EVERY, 'PRUNE_EVERY', '1m') ?? 60_000 },
+    tracing: {
+      otlpEndpoint: httpUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+      serviceName: nonEmpty(env.OTEL_SERVICE_NAME),
+      uiUrl: httpUrl(env.TRACING_UI_URL, 'TRACING_UI_URL')?.replace(/\/$/, '') ?? defaultTracingUiUrl,
+    },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };
 }

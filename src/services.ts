@@ -104,5 +104,6 @@ export function createBookings(
     travelerPseudonym: protection.travelerPseudonym,
     log,
     runningSagasPerTraveler: config.limits.runningSagasPerTraveler,
+    tracingUiUrl: config.tracing.uiUrl,
   });
 }

@@ -23,6 +23,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
 import type { WalletService } from '../wallet/wallet-service.ts';
 import { walletRouter } from './wallet-routes.ts';
+import { traceRequests } from '../tracing/index.ts';
 import {
   bookingAcceptedSchema,
   bookingEventsSchema,
@@ -79,6 +80,8 @@ export function createApp(deps: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  // First, so the request's span is the parent of everything it does (a no-op when the process does not trace).
+  app.use(traceRequests());
   app.use(requestIds());
   if (deps.accessLog) app.use(deps.accessLog);
   app.use(helmet());

@@ -13,6 +13,7 @@ import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts'
 import type { TravelerPseudonym } from '../data-protection/traveler-pseudonym.ts';
 import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
+import { defaultTracingUiUrl, traceIdOf } from '../tracing/index.ts';
 import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
@@ -33,6 +34,8 @@ export interface BookingServiceDependencies {
   log?: (line: string) => void;
   /** At most this many sagas of one traveler running at once (0 or absent: no cap); see saga-cap.ts. */
   runningSagasPerTraveler?: number;
+  /** The trace viewer, for the link to a booking's trace (TRACING_UI_URL). */
+  tracingUiUrl?: string;
 }
 
 type StoredBooking = { id: string; request: unknown; status: string };
@@ -128,10 +131,16 @@ export function createBookingService(deps: BookingServiceDependencies) {
     },
 
     async getBooking(bookingId: string): Promise<BookingView> {
-      const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } });
+      const [booking, traced] = await Promise.all([
+        prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } }),
+        // The booking's trace is the one its events were written in: the request's, continued by the saga.
+        prisma.outboxEvent.findFirst({ where: { aggregateId: bookingId, traceparent: { not: null } }, orderBy: { sequence: 'asc' }, select: { traceparent: true } }),
+      ]);
       if (!booking) throw new BookingError('booking_not_found', 'No such booking');
       const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
-      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail));
+      const traceId = traceIdOf(traced?.traceparent);
+      const trace = traceId ? { traceId, url: `${deps.tracingUiUrl ?? defaultTracingUiUrl}/trace/${traceId}` } : undefined;
+      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail), trace);
     },
 
     async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {

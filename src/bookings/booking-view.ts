@@ -49,6 +49,13 @@ export const bookingViewSchema = z.object({
     travelerPseudonym: z.string().describe("the traveler's `TravelerEmail` search attribute: a keyed pseudonym, not the email"),
     travelerSagasUrl: z.url().describe("the Temporal Web UI's list of this traveler's sagas, filtered by the pseudonym"),
   }),
+  trace: z
+    .object({
+      traceId: z.string().describe('the W3C trace id of the booking: its HTTP request, saga, relay and consumers'),
+      url: z.url().describe('the trace in the trace viewer (TRACING_UI_URL)'),
+    })
+    .optional()
+    .describe('present when the booking was made with tracing on (docs/tracing.md)'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -67,6 +74,7 @@ export function toBookingView(
   temporalUiUrl: string,
   namespace: string,
   travelerPseudonym: string,
+  trace?: { traceId: string; url: string },
 ): BookingView {
   const request = booking.request as StoredRequest;
   const reservation = (kind: 'flight' | 'hotel' | 'car', offerId: string, quantity: number) => {
@@ -92,6 +100,7 @@ export function toBookingView(
       travelerPseudonym,
       travelerSagasUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TravelerEmail = "${travelerPseudonym}"`)}`,
     },
+    ...(trace ? { trace } : {}),
     createdAt: booking.createdAt.toISOString(),
     updatedAt: booking.updatedAt.toISOString(),
   };

@@ -17,6 +17,7 @@ import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
+import { startTracing } from '../tracing/index.ts';
 
 /**
  * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
@@ -29,6 +30,8 @@ const demoTraveler = 'ada@example.com';
 const config = loadConfig();
 const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
 const log = lineLog(logger);
+// One process, one service: its spans tell the parts apart by their names (docs/tracing.md).
+const tracing = startTracing(config.tracing, 'tripsaga');
 logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
 
 // Without an identity provider, this process signs its own tokens with a key under the data directory.
@@ -59,7 +62,7 @@ if (!natsUrl) {
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter });
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter, tracing });
 const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
 const wiring = await openApiWiring(config, logger, log);
@@ -90,6 +93,7 @@ if (issuer) {
 }
 log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (tracing.enabled) log(`traces to ${config.tracing.otlpEndpoint} (each booking's link in GET /bookings/:id: trace.url)`);
 if (protection.codecOperatorToken) {
   log(`codec endpoint for the Web UI: http://localhost:${server.port}/codec (start a browser session at /codec/session; docs/security.md)`);
 }
@@ -114,5 +118,6 @@ try {
     devServer?.stop,
     natsServer && (() => natsServer.stop()),
     db.close,
+    tracing.shutdown,
   ]);
 }

@@ -11,19 +11,21 @@ import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
+import { startTracing } from '../tracing/index.ts';
 
 /** `npm run worker`: the saga worker alone, for deployments with a real PostgreSQL and Temporal cluster. */
 const config = loadConfig();
 const logger = createLogger({ component: 'worker', level: config.logLevel });
 const log = lineLog(logger);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
+const tracing = startTracing(config.tracing, 'tripsaga-worker');
 
 const workerMetrics = config.metricsPort === undefined ? undefined : await createWorkerMetrics();
 logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }), workerMetrics?.telemetryOptions);
 const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter });
+const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter, tracing });
 const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 await ensureSearchAttributes(temporal, log);
 // The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).
@@ -39,10 +41,10 @@ const metricsServer =
     : undefined;
 onStopSignal(log, 'letting running activities finish', () => starterStop.abort());
 
-log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}`);
+log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}${tracing.enabled ? `, traces to ${config.tracing.otlpEndpoint}` : ''}`);
 try {
   await worker.run(); // resolves after SIGINT/SIGTERM, once running activities have finished
 } finally {
   starterStop.abort();
-  await closeAndExit(log, [() => starter, metricsServer?.close, () => temporal.connection.close(), () => connection.close(), db.close]);
+  await closeAndExit(log, [() => starter, metricsServer?.close, () => temporal.connection.close(), () => connection.close(), db.close, tracing.shutdown]);
 }
