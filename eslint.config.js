@@ -17,10 +17,10 @@ import tseslint from 'typescript-eslint';
  *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/
  *                                                  the pipeline's halves; HTTP and who may call it; the wallet; the
  *                                                  saga's steps
- *   6. src/worker, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations
- *                                                  wiring: the worker and its activities, relay and consumers in one
+ *   6. src/worker, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations,
+ *      src/trace-viewer                            wiring: the worker and its activities, relay and consumers in one
  *                                                  process, the API's services, the settings, the Temporal servers,
- *                                                  replays, the cluster, the operators' commands
+ *                                                  replays, the cluster, the operators' commands, the trace viewer
  *   7. src/entrypoints                             processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
@@ -32,7 +32,7 @@ const layers = [
   ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
   ['src/bookings', 'src/read-model'],
   ['src/relay', 'src/consumers', 'src/api', 'src/auth', 'src/wallet', 'activities'],
-  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations'],
+  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations', 'src/trace-viewer'],
   ['src/entrypoints'],
 ];
 

@@ -117,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       otlpEndpoint: httpUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
       serviceName: nonEmpty(env.OTEL_SERVICE_NAME),
       uiUrl: httpUrl(env.TRACING_UI_URL, 'TRACING_UI_URL')?.replace(/\/$/, '') ?? defaultTracingUiUrl,
+      jaegerUiAssets: nonEmpty(env.JAEGER_UI_ASSETS) === undefined ? undefined : path.resolve(env.JAEGER_UI_ASSETS!.trim()),
     },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };

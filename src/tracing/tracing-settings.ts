@@ -6,6 +6,8 @@ export interface TracingSettings {
   serviceName?: string;
   /** TRACING_UI_URL: the trace viewer, for the link GET /bookings/:id returns (default: Jaeger's on localhost). */
   uiUrl: string;
+  /** JAEGER_UI_ASSETS: a directory holding a built Jaeger UI, for `npm run tracing` to serve (docs/tracing.md). */
+  jaegerUiAssets?: string;
 }
 
 /** Where `npm run tracing` serves Jaeger's UI. */
