@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/api/serve.ts';
 import { freePort } from '../src/lib/free-port.ts';
 import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
-import { ensureJaeger, type RunningJaeger, startJaeger } from '../src/trace-viewer/jaeger.ts';
+import { builtJaeger, type RunningJaeger, startJaeger } from '../src/trace-viewer/jaeger.ts';
 import { startTracing, type Tracing } from '../src/tracing/index.ts';
 import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { roomyOffers, waitUntil } from './support/direct-trips.ts';
@@ -18,8 +18,12 @@ import { createOwnDatabase } from './support/own-database.ts';
 type JaegerTrace = { traceID: string; spans: { spanID: string; operationName: string; references: { refType: string; spanID: string }[] }[] };
 
 // The viewer `npm run tracing` runs: Jaeger, built from the module proxy, receives a booking's spans over OTLP and
-// answers the whole trace from its query API (the one its UI reads).
-describe('Jaeger', () => {
+// answers the whole trace from its query API (the one its UI reads). Its build takes minutes: `npm run
+// tracing:ensure` (.ci/run) makes it; without it this file is skipped, and says so.
+const jaegerBinary = await builtJaeger();
+if (!jaegerBinary) console.warn('test/jaeger.test.ts skipped: Jaeger is not built here (npm run tracing:ensure builds it)');
+
+describe.skipIf(!jaegerBinary)('Jaeger', () => {
   const topology = uniqueTopology();
   let dir: string;
   let jaeger: RunningJaeger;
@@ -33,7 +37,7 @@ describe('Jaeger', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-jaeger-'));
     const ports = { otlpHttp: await freePort(), ui: await freePort(), queryGrpc: await freePort(), health: await freePort() };
-    jaeger = await startJaeger({ binary: await ensureJaeger({ log: console.log }), dir, ports });
+    jaeger = await startJaeger({ binary: jaegerBinary!, dir, ports });
     tracing = startTracing({ otlpEndpoint: jaeger.otlpEndpoint, uiUrl: jaeger.uiUrl }, 'tripsaga-test');
     ownDb = await createOwnDatabase('jaeger');
     h = await startHarness({ databaseUrl: ownDb.url, tracing, cancellationWindow: '1 second' });

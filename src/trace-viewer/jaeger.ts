@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureGoBinary, type GoBinary } from '../lib/go-binary.ts';
+import { ensureGoBinary, type GoBinary, goBinaryCacheDir } from '../lib/go-binary.ts';
 import { terminate } from '../lib/server-process.ts';
 
 export const jaegerVersion = '1.76.0';
@@ -27,6 +27,12 @@ type Log = (line: string) => void;
 
 export function ensureJaeger(options: { log?: Log; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return ensureGoBinary(jaegerBinary, options);
+}
+
+/** JAEGER_BIN, else the cached build; undefined when Jaeger has not been built on this machine (nothing is built). */
+export async function builtJaeger(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const candidate = env[jaegerBinary.envVar] ?? path.join(goBinaryCacheDir(jaegerBinary, env), jaegerBinary.name);
+  return access(candidate, constants.X_OK).then(() => candidate, () => undefined);
 }
 
 export interface JaegerPorts {

@@ -1,4 +1,4 @@
-import { type Context, context, ROOT_CONTEXT, trace, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT, type Span, trace, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -30,6 +30,14 @@ export function traceCarrierOf(ctx: Context = context.active()): TraceCarrier | 
   const carrier: TraceCarrier = {};
   w3c.inject(ctx, carrier, setter);
   return carrier.traceparent ? carrier : undefined;
+}
+
+/**
+ * The carrier of a span itself, whatever the active context is. With tracing off there is no context manager, so a
+ * span is never the active one; the no-op span made under a stored parent still carries that parent's context.
+ */
+export function traceCarrierOfSpan(span: Span): TraceCarrier | undefined {
+  return traceCarrierOf(trace.setSpan(ROOT_CONTEXT, span));
 }
 
 /** The context a carrier names, to parent spans on; the empty context when it names none (or is malformed). */

@@ -2,7 +2,7 @@ import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
 import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
-import { contextFromCarrier, inSpan, SpanKind, traceCarrierOf } from '../../tracing/index.ts';
+import { contextFromCarrier, inSpan, SpanKind, traceCarrierOfSpan } from '../../tracing/index.ts';
 import type { EventPublisher, PendingEvent, PublishReport } from '../event-transport.ts';
 import type { NatsTopology } from './topology.ts';
 
@@ -32,8 +32,8 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
   function publishOne(event: PendingEvent): Promise<boolean> {
     const subject = topology.subjectFor(event.type);
     const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id, 'tripsaga.booking.id': event.aggregateId };
-    return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextFromCarrier(event), attributes }, async () => {
-      const trace = traceCarrierOf() ?? {};
+    return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextFromCarrier(event), attributes }, async (span) => {
+      const trace = traceCarrierOfSpan(span) ?? {};
       const h = headers();
       h.set('content-type', cloudEventContentType);
       if (trace.traceparent) h.set('traceparent', trace.traceparent);
