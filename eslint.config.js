@@ -13,7 +13,7 @@ import tseslint from 'typescript-eslint';
  *   3. src/outbox, src/event-store, src/transport, src/offers, src/retention
  *                                                  appending events; event-sourced streams; the broker seam; offers
  *                                                  (plain CRUD); pruning what ordering and dedup no longer need
- *   4. src/bookings, src/read-model                the booking service; the read model
+ *   4. src/bookings, src/read-model, src/timeline  the booking service; the read model; a booking's timeline
  *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/
  *                                                  the pipeline's halves; HTTP and who may call it; the wallet; the
  *                                                  saga's steps
@@ -30,7 +30,7 @@ const layers = [
   ['src/lib', 'src/metrics', 'src/tracing', 'src/generated'],
   ['src/db', 'src/events', 'src/data-protection'],
   ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
-  ['src/bookings', 'src/read-model'],
+  ['src/bookings', 'src/read-model', 'src/timeline'],
   ['src/relay', 'src/consumers', 'src/api', 'src/auth', 'src/wallet', 'activities'],
   ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations', 'src/trace-viewer'],
   ['src/entrypoints'],

@@ -32,10 +32,15 @@ export type ReleaseReceipt = {
 
 export type BookingOutcomeStatus = 'CONFIRMED' | 'COMPENSATED' | 'CANCELLED';
 
+/** The forward steps of a trip, in the order they may run. */
+export type SagaStepName = ReservationKind | 'payment' | 'confirm';
+
 export interface BookingOutcomeInput {
   bookingId: string;
   status: BookingOutcomeStatus;
   reason?: string;
+  /** COMPENSATED: the step whose failure undid the trip (for the saga's metrics; the reason says it in words). */
+  failedStep?: SagaStepName;
 }
 
 export type BookingOutcomeReceipt = {

@@ -79,7 +79,7 @@ async function markPublishedViaJetStream(prisma: Db, natsUrl: string, events: Ou
   try {
     await ensureStreams(jsm, topology);
     const report = await createJetStreamPublisher({ nc, topology }).publish([events]);
-    await markPublished(prisma, report.delivered.map((d) => d.event.id));
+    await markPublished(prisma, report.delivered);
     return report.failures.length === 0 ? true : `publish failed: ${report.failures[0]!.error.message}`;
   } finally {
     for (const stream of [topology.eventsStream, topology.deadLetterStream]) await jsm.streams.delete(stream).catch(() => false);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
 import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
@@ -120,6 +121,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       jaegerUiAssets: nonEmpty(env.JAEGER_UI_ASSETS) === undefined ? undefined : path.resolve(env.JAEGER_UI_ASSETS!.trim()),
     },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
+  };
+}
+
+/** The settings of `npm run cluster` (src/entrypoints/cluster.ts): tooling, not the app's own. */
+export interface ClusterSettings {
+  /** CLUSTER_DATA_DIR: PostgreSQL's data, the NATS stores and the logs; kept between runs. */
+  dataDir: string;
+  /** CLUSTER_PORTS=free: ports the OS picks; otherwise fixed ones from CLUSTER_PORT_BASE and CLUSTER_APP_PORT_BASE. */
+  ports: { kind: 'free' } | { kind: 'fixed'; base: number; appBase: number };
+  /** POSTGRES_BIN_DIR: where initdb and postgres are; absent: the newest Debian install. */
+  postgresBinDir?: string;
+}
+
+export function loadClusterSettings(env: NodeJS.ProcessEnv = process.env): ClusterSettings {
+  const ports = oneOf(env.CLUSTER_PORTS, 'CLUSTER_PORTS', ['free', 'fixed'] as const) ?? 'fixed';
+  return {
+    dataDir: path.resolve(nonEmpty(env.CLUSTER_DATA_DIR) ?? path.join(os.tmpdir(), 'tripsaga-cluster')),
+    ports:
+      ports === 'free'
+        ? { kind: 'free' }
+        : { kind: 'fixed', base: port(env.CLUSTER_PORT_BASE, 17300, 'CLUSTER_PORT_BASE'), appBase: port(env.CLUSTER_APP_PORT_BASE, 3300, 'CLUSTER_APP_PORT_BASE') },
+    postgresBinDir: nonEmpty(env.POSTGRES_BIN_DIR),
   };
 }
 

@@ -16,6 +16,7 @@ import type { Database } from './db/open-database.ts';
 import type { PipelineMetrics } from './metrics/pipeline-metrics.ts';
 import { createOfferService } from './offers/offer-service.ts';
 import { createWalletService } from './wallet/wallet-service.ts';
+import { createBookingTimeline } from './timeline/booking-timeline.ts';
 import type { TokenVerifier } from './auth/verify-token.ts';
 
 /** What the API needs besides the domain: how it checks tokens, where limits are counted, how it logs requests. */
@@ -23,6 +24,8 @@ export interface ApiWiring {
   auth: TokenVerifier;
   writeLimitStore?: Store;
   accessLog?: RequestHandler;
+  /** More Prometheus text for the API's GET /metrics (`npm start` adds its worker's). */
+  moreMetrics?: () => Promise<string>;
 }
 
 /** What an entry point serving the API opens besides the domain: the token verifier, the limiter's store, the access log. */
@@ -57,7 +60,9 @@ export function createServices(
     offers,
     trips: createTravelerTrips(db.prisma),
     wallets,
+    timelines: createBookingTimeline({ prisma: db.prisma, temporal, temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl, tracingUiUrl: config.tracing.uiUrl }),
     metrics: metrics.registry,
+    moreMetrics: wiring.moreMetrics,
     readiness: {
       database: db.ping,
       temporal: async () => {

@@ -61,6 +61,9 @@ const routes: Record<string, SecuredCase | OwnAuthCase | PublicCase> = {
   createBooking: { method: 'post', path: () => '/bookings', body: bookingBody, right: 'owner', expect: { owner: 202, stranger: 403, operator: 403 } },
   getBooking: { method: 'get', path: () => `/bookings/${ctx.bookingId}`, right: 'owner', expect: { owner: 200, stranger: 404, operator: 200 } },
   listBookingEvents: { method: 'get', path: () => `/bookings/${ctx.bookingId}/events`, right: 'owner', expect: { owner: 200, stranger: 404, operator: 200 } },
+  getBookingTimeline: { method: 'get', path: () => `/bookings/${ctx.bookingId}/timeline`, right: 'owner', expect: { owner: 200, stranger: 404, operator: 200 } },
+  // The page is data-free; the route it reads is the one above.
+  bookingTimelinePage: { method: 'get', path: () => `/bookings/${ctx.bookingId}/timeline.html`, public: true },
   listTravelerTrips: { method: 'get', path: () => `/travelers/${owner}/trips`, right: 'owner', expect: { owner: 200, stranger: 403, operator: 200 } },
   depositIntoWallet: {
     method: 'post',

@@ -87,7 +87,7 @@ describe('OpenAPI 3.1 document of the HTTP API', () => {
   });
 
   it('documents exactly the routes the app serves', () => {
-    const assets = ['get /docs/reference.js', 'get /docs/{asset}', 'get /codec/session.js'];
+    const assets = ['get /docs/reference.js', 'get /docs/{asset}', 'get /codec/session.js', 'get /timeline.js'];
     const served = routesOf(h.app).filter((r) => !assets.includes(r));
     const documented = Object.entries(buildOpenApiDocument().paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
     expect(served.sort()).toEqual(documented.sort());
@@ -123,6 +123,7 @@ describe('OpenAPI 3.1 document of the HTTP API', () => {
     await h.waitForStatus(accepted.bookingId, 'CONFIRMED');
     check('Booking', (await traveler.get(`/bookings/${accepted.bookingId}`).expect(200)).body);
     check('BookingEvents', (await traveler.get(`/bookings/${accepted.bookingId}/events`).expect(200)).body);
+    check('BookingTimeline', (await traveler.get(`/bookings/${accepted.bookingId}/timeline`).expect(200)).body);
     check('CancelAccepted', (await traveler.post(`/bookings/${accepted.bookingId}/cancel`).expect(202)).body);
     const wallet = `/travelers/${encodeURIComponent(booking.traveler.email)}/wallet`;
     const deposit = { amount: { amount: 2_500, currency: 'EUR' } };

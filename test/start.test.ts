@@ -98,6 +98,11 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
   await first.confirmed(email, firstTrip);
   await waitUntil('the outbox backlog at 0', async () => (await first.metrics()).includes('tripsaga_outbox_backlog_events{transport="jetstream"} 0'), 10_000);
   expect(await first.metrics()).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
+  // One endpoint for everything this process runs: its API's requests, its worker's saga and Temporal SDK metrics.
+  const everything = await first.metrics();
+  expect(everything).toMatch(/^tripsaga_http_request_duration_seconds_count\{method="POST",route="\/bookings",status_class="2xx"\} 1$/m);
+  expect(everything).toContain('tripsaga_saga_outcomes_total{status="CONFIRMED",failed_step="none"} 1');
+  expect(everything).toMatch(/^temporal_worker_task_slots_available\{.*worker_type="ActivityWorker".*\} \d+$/m);
   await first.stop();
   // Stopped with it: no server left running, no pid file left behind.
   expect(isProcessAlive(ownServer)).toBe(false);

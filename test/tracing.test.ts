@@ -90,6 +90,8 @@ describe('tracing', () => {
     // GET /bookings/:id names the trace and links to it in the viewer.
     const view = (await (await fetch(`${baseUrl}/bookings/${bookingId}`, { headers })).json()) as { trace?: { traceId: string; url: string } };
     expect(view.trace).toEqual({ traceId, url: `${defaultTracingUiUrl}/trace/${traceId}` });
+    const timeline = (await (await fetch(`${baseUrl}/bookings/${bookingId}/timeline`, { headers })).json()) as { trace?: unknown };
+    expect(timeline.trace).toEqual(view.trace);
 
     // Each published CloudEvent carries the distributed-tracing extension, in the body and as a NATS header.
     const published = (await readStream(nc, topology.eventsStream)).filter((m) => m.event.subject === bookingId);

@@ -12,7 +12,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { BookingActivities, BookingOutcomeStatus, ReservationKind } from '../activities/index.ts';
+import type { BookingActivities, BookingOutcomeStatus, ReservationKind, SagaStepName } from '../activities/index.ts';
 import {
   type BookTripInput,
   type BookingState,
@@ -186,7 +186,7 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
       run: () => activity(forwardOptions, 'charge-payment', "Charge the trip's total").chargePayment({ bookingId }),
     });
 
-  async function unwind(outcome: Exclude<BookingOutcomeStatus, 'CONFIRMED'>, reason: string) {
+  async function unwind(outcome: Exclude<BookingOutcomeStatus, 'CONFIRMED'>, reason: string, failedStep?: SagaStepName) {
     setStatus(outcome === 'CANCELLED' ? 'CANCELLING' : 'COMPENSATING');
     state.currentStep = 'compensate';
     if (outcome === 'COMPENSATED') state.failureReason = reason;
@@ -197,6 +197,7 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
         bookingId,
         status: outcome,
         reason,
+        ...(failedStep ? { failedStep } : {}),
       });
     });
     for (const kind of ['flight', 'hotel', 'car'] as const) {
@@ -228,7 +229,8 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     if (cancelRequested || isCancellation(error)) {
       await unwind('CANCELLED', state.cancelReason ?? 'the saga was cancelled');
     } else {
-      await unwind('COMPENSATED', describeFailure(error, state.currentStep));
+      const failedStep = state.currentStep === 'compensate' ? undefined : (state.currentStep ?? undefined);
+      await unwind('COMPENSATED', describeFailure(error, state.currentStep), failedStep);
     }
   }
   return state;

@@ -11,6 +11,7 @@ import { ephemeralDataProtection } from '../../src/data-protection/data-protecti
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createOfferService } from '../../src/offers/offer-service.ts';
 import { createWalletService } from '../../src/wallet/wallet-service.ts';
+import { createBookingTimeline } from '../../src/timeline/booking-timeline.ts';
 import { defaultWalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
@@ -70,6 +71,7 @@ export async function startSandbox(
     offers,
     trips: createTravelerTrips(db.prisma),
     wallets,
+    timelines: createBookingTimeline({ prisma: db.prisma, temporal, temporalUiUrl: 'http://localhost:8233' }),
     metrics: createPipelineMetrics().registry,
     readiness: { database: db.ping, temporal: async () => void (await temporal.workflowService.getSystemInfo({})) },
     auth: issuer.verifier,

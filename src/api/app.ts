@@ -10,6 +10,7 @@ import { bookingViewSchema } from '../bookings/booking-view.ts';
 import { buildAsyncApiDocument } from '../events/asyncapi.ts';
 import { newOfferSchema, offerListSchema, type OfferService, offerViewSchema } from '../offers/offer-service.ts';
 import { checkDependencies } from '../metrics/dependency-checks.ts';
+import { httpMetrics } from '../metrics/http-metrics.ts';
 import { type TravelerTripsService, travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { authenticate, type Guard, principalOf, requireRole } from '../auth/http.ts';
 import { mayRead, sameEmail } from '../auth/principal.ts';
@@ -22,6 +23,9 @@ import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } 
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
 import type { WalletService } from '../wallet/wallet-service.ts';
+import { bookingTimelineSchema } from '../timeline/timeline-view.ts';
+import type { BookingTimelineService } from '../timeline/booking-timeline.ts';
+import { sendTimelinePage, timelineScriptRouter } from './timeline-page.ts';
 import { walletRouter } from './wallet-routes.ts';
 import { traceRequests } from '../tracing/index.ts';
 import {
@@ -43,8 +47,12 @@ export interface AppDependencies {
   trips: TravelerTripsService;
   /** The traveler's event-sourced wallet (src/wallet). */
   wallets: WalletService;
-  /** Served as GET /metrics (Prometheus text format). */
+  /** Each booking's timeline, from the database and the saga's history (src/timeline). */
+  timelines: BookingTimelineService;
+  /** Served as GET /metrics (Prometheus text format), with the API's request metrics. */
   metrics: Registry;
+  /** More Prometheus text for GET /metrics, e.g. the metrics of the worker that runs in the same process (`npm start`). */
+  moreMetrics?: () => Promise<string>;
   /** Each check resolves when its dependency answers and rejects with the reason when it does not. */
   readiness: { database: () => Promise<void>; temporal: () => Promise<void> };
   /** Checks the bearer tokens (see src/auth/). */
@@ -76,13 +84,14 @@ function requireJson(req: Request) {
 const anyone = requireRole('traveler', 'operator');
 
 export function createApp(deps: AppDependencies) {
-  const { bookings, offers, trips, wallets, metrics, readiness, codec, log = console.error } = deps;
+  const { bookings, offers, trips, wallets, timelines, metrics, readiness, codec, log = console.error } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
   // First, so the request's span is the parent of everything it does (a no-op when the process does not trace).
   app.use(traceRequests());
   app.use(requestIds());
+  app.use(httpMetrics(metrics));
   if (deps.accessLog) app.use(deps.accessLog);
   app.use(helmet());
   if (deps.corsOrigins?.length) {
@@ -202,6 +211,16 @@ export function createApp(deps: AppDependencies) {
     });
   });
 
+  app.get('/bookings/:id/timeline', anyone, ownBooking, async (req, res) => {
+    // Personal data behind a token: no cache keeps it.
+    res.set('Cache-Control', 'no-store');
+    reply(res, 200, bookingTimelineSchema, await timelines.timelineOf(req.params.id));
+  });
+
+  // The page holds no data and is the same for every booking: its script asks the route above with the token.
+  app.get('/bookings/:id/timeline.html', sendTimelinePage);
+  app.use(timelineScriptRouter());
+
   // The contracts, generated from the same schemas the routes and the producers validate with.
   const openApiDocument = buildOpenApiDocument();
   const asyncApiDocument = buildAsyncApiDocument();
@@ -222,7 +241,8 @@ export function createApp(deps: AppDependencies) {
 
   const metricsGuard: Guard = deps.metricsAccess === 'operator' ? requireRole('operator') : (_req, _res, next) => next();
   app.get('/metrics', metricsGuard, async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics());
+    const more = deps.moreMetrics ? [await deps.moreMetrics().catch(() => '')] : [];
+    res.type(metrics.contentType).send([await metrics.metrics(), ...more].join('\n'));
   });
 
   app.use(notFoundHandler);

@@ -19,6 +19,7 @@ import { travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
 import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
 import { depositRequestSchema } from './wallet-schemas.ts';
+import { bookingTimelineSchema } from '../timeline/timeline-view.ts';
 
 /**
  * The schemas the routes validate with, by the name the document gives them. Generated in zod's "input" mode:
@@ -35,6 +36,7 @@ const components = {
   CancelRequest: cancelRequestSchema,
   CancelAccepted: cancelAcceptedSchema,
   BookingEvents: bookingEventsSchema,
+  BookingTimeline: bookingTimelineSchema,
   TravelerTrips: travelerTripsSchema,
   DepositRequest: depositRequestSchema,
   Wallet: walletViewSchema,
@@ -243,6 +245,38 @@ export function buildOpenApiDocument(version = appVersion) {
           ...secured('own-booking', 'In commit order, each with the schema version its data was written in (see /asyncapi.json).'),
           parameters: [idParameter('the booking id')],
           responses: { 200: { description: 'the events', content: json('BookingEvents') }, ...errors({ ...authErrors, ...badPath, 404: '`booking_not_found`' }) },
+        },
+      },
+      '/bookings/{id}/timeline': {
+        get: {
+          operationId: 'getBookingTimeline',
+          tags: ['Bookings'],
+          summary: 'Everything that happened to a booking, in time order',
+          ...secured(
+            'own-booking',
+            'From the records every coordination leaves: the request (the booking row and its Idempotency-Key), the ' +
+              "saga's steps from its Temporal history when a workflow has the booking's id (with links into the Temporal " +
+              'Web UI), each outbox event with its publish time and JetStream stream sequence, and each consumer\'s apply ' +
+              'from its inbox. `workflow.state` says whether a workflow was found. Answered with `Cache-Control: no-store`.',
+          ),
+          parameters: [idParameter('the booking id')],
+          responses: {
+            200: { description: 'the timeline', content: json('BookingTimeline') },
+            ...errors({ ...authErrors, ...badPath, 404: '`booking_not_found`' }),
+          },
+        },
+      },
+      '/bookings/{id}/timeline.html': {
+        get: {
+          operationId: 'bookingTimelinePage',
+          tags: ['Bookings'],
+          summary: 'The timeline as a page for a browser',
+          description:
+            'The page holds no data and is the same for every booking, so it needs no token; its script reads ' +
+            '`GET /bookings/{id}/timeline` with the token given in the fragment (`#token=…`, never sent to a server) or ' +
+            'typed into the page, under the same rules as that route.',
+          parameters: [idParameter('the booking id')],
+          responses: { 200: { description: 'an HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
         },
       },
       '/travelers/{email}/trips': {

@@ -49,6 +49,13 @@ export const bookingViewSchema = z.object({
     travelerPseudonym: z.string().describe("the traveler's `TravelerEmail` search attribute: a keyed pseudonym, not the email"),
     travelerSagasUrl: z.url().describe("the Temporal Web UI's list of this traveler's sagas, filtered by the pseudonym"),
   }),
+  links: z
+    .object({
+      events: z.string().describe("the booking's outbox events (JSON)"),
+      timeline: z.string().describe('everything that happened to the booking, in time order (JSON)'),
+      timelinePage: z.string().describe('the same timeline as a page for a browser; it asks for the token (see the HTTP API docs)'),
+    })
+    .describe('paths on this API'),
   trace: z
     .object({
       traceId: z.string().describe('the W3C trace id of the booking: its HTTP request, saga, relay and consumers'),
@@ -59,6 +66,12 @@ export const bookingViewSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+
+/** Where a booking's related resources live on this API (relative to its root). */
+export function bookingLinks(bookingId: string) {
+  const self = `/bookings/${encodeURIComponent(bookingId)}`;
+  return { events: `${self}/events`, timeline: `${self}/timeline`, timelinePage: `${self}/timeline.html` };
+}
 
 export type BookingView = z.infer<typeof bookingViewSchema>;
 
@@ -100,6 +113,7 @@ export function toBookingView(
       travelerPseudonym,
       travelerSagasUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TravelerEmail = "${travelerPseudonym}"`)}`,
     },
+    links: bookingLinks(booking.id),
     ...(trace ? { trace } : {}),
     createdAt: booking.createdAt.toISOString(),
     updatedAt: booking.updatedAt.toISOString(),

@@ -33,6 +33,8 @@ export interface ClusterOptions {
   /** Everything the cluster keeps: PostgreSQL's data, the NATS stores, one log file per process. Reused when it exists. */
   dataDir: string;
   ports: ClusterPorts;
+  /** Where initdb and postgres are; absent: the newest Debian install. */
+  postgresBinDir?: string;
   log?: (line: string) => void;
 }
 
@@ -55,7 +57,7 @@ export type Cluster = Awaited<ReturnType<typeof startCluster>>;
  * app part twice. Each step waits until the thing it started answers. The returned handle also stops, kills and
  * restarts single pieces: the faults the chaos run injects.
  */
-export async function startCluster({ dataDir, ports, log = console.log }: ClusterOptions) {
+export async function startCluster({ dataDir, ports, postgresBinDir, log = console.log }: ClusterOptions) {
   const logDir = path.join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
   const binaries: TemporalBinaries = await ensureTemporalBinaries(log);
@@ -83,7 +85,7 @@ export async function startCluster({ dataDir, ports, log = console.log }: Cluste
   }
 
   async function startEverything() {
-    const postgres: PostgresInstance = await openPostgresInstance({ dir: path.join(dataDir, 'postgres'), port: ports.postgres, log });
+    const postgres: PostgresInstance = await openPostgresInstance({ dir: path.join(dataDir, 'postgres'), port: ports.postgres, binDir: postgresBinDir, log });
     await postgres.start();
     stopAll.push(() => postgres.stop('fast'));
     log(`PostgreSQL ${postgres.version} on 127.0.0.1:${ports.postgres} (data in ${postgres.dataDir})`);

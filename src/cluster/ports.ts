@@ -22,13 +22,8 @@ export interface ClusterPorts {
   parts: Record<AppPartName, number[]>;
 }
 
-/**
- * Fixed ports from two bases: CLUSTER_PORT_BASE (default 17300) for the servers, CLUSTER_APP_PORT_BASE (default 3300)
- * for the API and metrics ports of the app parts.
- */
-export function fixedClusterPorts(env: NodeJS.ProcessEnv = process.env): ClusterPorts {
-  const base = Number(env.CLUSTER_PORT_BASE ?? 17300);
-  const appBase = Number(env.CLUSTER_APP_PORT_BASE ?? 3300);
+/** Fixed ports from two bases: `base` for the servers, `appBase` for the API and metrics ports of the app parts. */
+export function fixedClusterPorts(base = 17300, appBase = 3300): ClusterPorts {
   const temporalKeys = ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'historyGrpc', 'historyMembership', 'matchingGrpc', 'matchingMembership', 'workerGrpc', 'workerMembership', 'metrics'] as const;
   return {
     postgres: base,

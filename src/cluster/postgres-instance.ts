@@ -25,8 +25,16 @@ export interface PostgresInstance {
   isRunning(): Promise<boolean>;
 }
 
-export async function openPostgresInstance({ dir, port, log = () => {} }: { dir: string; port: number; log?: (line: string) => void }): Promise<PostgresInstance> {
-  const bin = await postgresBinDir();
+export interface PostgresInstanceOptions {
+  dir: string;
+  port: number;
+  /** Where initdb and postgres are; absent: the newest Debian install under /usr/lib/postgresql. */
+  binDir?: string;
+  log?: (line: string) => void;
+}
+
+export async function openPostgresInstance({ dir, port, binDir, log = () => {} }: PostgresInstanceOptions): Promise<PostgresInstance> {
+  const bin = binDir ?? (await newestDebianPostgresBinDir());
   const dataDir = path.join(dir, 'data');
   const socketDir = path.join(dir, 'socket');
   const logFile = path.join(dir, 'postgres.log');
@@ -102,9 +110,7 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
-/** POSTGRES_BIN_DIR, else the newest Debian install under /usr/lib/postgresql. */
-async function postgresBinDir(): Promise<string> {
-  if (process.env.POSTGRES_BIN_DIR) return process.env.POSTGRES_BIN_DIR;
+async function newestDebianPostgresBinDir(): Promise<string> {
   const versions = (await readdir('/usr/lib/postgresql').catch(() => [])).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('No PostgreSQL server binaries under /usr/lib/postgresql: apt-get install postgresql, or set POSTGRES_BIN_DIR');
   return `/usr/lib/postgresql/${versions[0]}/bin`;

@@ -1,7 +1,7 @@
-import os from 'node:os';
 import path from 'node:path';
 import { startCluster } from '../cluster/cluster.ts';
 import { fixedClusterPorts, freeClusterPorts } from '../cluster/ports.ts';
+import { loadClusterSettings } from '../config.ts';
 
 /**
  * `npm run cluster`: the production topology on this machine, without Docker. A PostgreSQL server of its own (initdb
@@ -11,11 +11,12 @@ import { fixedClusterPorts, freeClusterPorts } from '../cluster/ports.ts';
  * Ctrl-C stops everything, the app parts first.
  */
 const log = (line: string) => console.log(`[cluster] ${line}`);
-const dataDir = path.resolve(process.env.CLUSTER_DATA_DIR ?? path.join(os.tmpdir(), 'tripsaga-cluster'));
-const ports = process.env.CLUSTER_PORTS === 'free' ? await freeClusterPorts() : fixedClusterPorts();
+const settings = loadClusterSettings();
+const { dataDir, postgresBinDir } = settings;
+const ports = settings.ports.kind === 'free' ? await freeClusterPorts() : fixedClusterPorts(settings.ports.base, settings.ports.appBase);
 
 log(`starting in ${dataDir} (one log file per process in ${path.join(dataDir, 'logs')})`);
-const cluster = await startCluster({ dataDir, ports, log });
+const cluster = await startCluster({ dataDir, ports, postgresBinDir, log });
 log('ready:');
 for (const url of cluster.apiUrls) log(`  API            ${url}   (reference at /docs, health at /healthz and /readyz)`);
 log(`  Temporal       ${cluster.temporalAddress}   (namespace default)`);

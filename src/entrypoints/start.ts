@@ -7,6 +7,8 @@ import { openDatabase } from '../db/open-database.ts';
 import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
+import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
+import { measurePendingSagas } from '../bookings/pending-sagas.ts';
 import { startEventPipeline } from '../pipeline/event-pipeline.ts';
 import { createServices, openApiWiring } from '../services.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
@@ -32,7 +34,9 @@ const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
 const log = lineLog(logger);
 // One process, one service: its spans tell the parts apart by their names (docs/tracing.md).
 const tracing = startTracing(config.tracing, 'tripsaga');
-logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }));
+// The worker's metrics (the saga's and the Temporal SDK's) are served by this process's API, beside the pipeline's.
+const workerMetrics = await createWorkerMetrics();
+logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }), workerMetrics.telemetryOptions);
 
 // Without an identity provider, this process signs its own tokens with a key under the data directory.
 const issuer = await embeddedIssuer(config.auth, config.dataDir, { create: true });
@@ -62,10 +66,20 @@ if (!natsUrl) {
 }
 
 const { connection, namespace } = await connectWorkerConnection(temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter, tracing });
+workerMetrics.saga.probePending(() => measurePendingSagas(db.prisma));
+const worker = await createBookingWorker({
+  connection,
+  namespace,
+  taskQueue: config.taskQueue,
+  prisma: db.prisma,
+  wallet: config.wallet,
+  dataConverter: protection.dataConverter,
+  sagaMetrics: workerMetrics.saga,
+  tracing,
+});
 const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
-const wiring = await openApiWiring(config, logger, log);
+const wiring = { ...(await openApiWiring(config, logger, log)), moreMetrics: workerMetrics.text };
 // Links from GET /bookings/:id must open the UI this process serves, also when TEMPORAL_UI_PORT moved it.
 const { app, bookings } = createServices({ ...config, temporalUiUrl: config.temporalUiUrl ?? devServer?.uiUrl }, db, temporal, protection, log, metrics, wiring);
 const server = await serve(app, config.port, undefined, config.http);
@@ -83,7 +97,7 @@ const pipeline = startEventPipeline({
   log,
 });
 const starterStop = new AbortController();
-const starter = runSagaStarter(bookings, { signal: starterStop.signal, log });
+const starter = runSagaStarter(bookings, { signal: starterStop.signal, log, onStarted: (n) => workerMetrics.sagasStarted.inc(n) });
 
 log(`API on http://localhost:${server.port}  (database: ${db.kind}, Temporal: ${temporalAddress}, task queue: ${config.taskQueue})`);
 if (issuer) {

@@ -5,6 +5,7 @@ import { createLogger, lineLog } from '../lib/logger.ts';
 import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
+import { measurePendingSagas } from '../bookings/pending-sagas.ts';
 import { createBookings } from '../services.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
 import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
@@ -25,7 +26,17 @@ logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.log
 const protection = await loadDataProtection({ dataDir: config.dataDir });
 const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
 const { connection, namespace } = await connectWorkerConnection(config.temporalAddress);
-const worker = await createBookingWorker({ connection, namespace, taskQueue: config.taskQueue, prisma: db.prisma, wallet: config.wallet, dataConverter: protection.dataConverter, tracing });
+workerMetrics?.saga.probePending(() => measurePendingSagas(db.prisma));
+const worker = await createBookingWorker({
+  connection,
+  namespace,
+  taskQueue: config.taskQueue,
+  prisma: db.prisma,
+  wallet: config.wallet,
+  dataConverter: protection.dataConverter,
+  sagaMetrics: workerMetrics?.saga,
+  tracing,
+});
 const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 await ensureSearchAttributes(temporal, log);
 // The saga starter needs the booking service only (no HTTP app: the API runs elsewhere).

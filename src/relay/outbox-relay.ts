@@ -107,7 +107,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
             }
             const report = await publisher.publish(byBooking(events));
             // Marked only now, after the acks. Dying before this line re-sends these events: the broker drops them.
-            await markPublished(prisma, report.delivered.map((d) => d.event.id));
+            await markPublished(prisma, report.delivered);
             record(report);
             if (report.failures.length > 0) {
               failures += 1;

@@ -1,7 +1,7 @@
 import { type Db, Prisma } from '../db/prisma.ts';
 import type { Backlog, PipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { partitionOfBookingSql } from './partition-ownership.ts';
-import type { PendingEvent } from '../transport/event-transport.ts';
+import type { PendingEvent, PublishReport } from '../transport/event-transport.ts';
 
 /** An outbox row the broker has not acknowledged yet. */
 export const notPublished = Prisma.sql`published_at IS NULL`;
@@ -39,10 +39,18 @@ export function byBooking(events: PendingEvent[]): PendingEvent[][] {
   return [...bookings.values()];
 }
 
-/** Records the events the broker acknowledged as published: the relay never reads them again. */
-export async function markPublished(prisma: Db, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await prisma.outboxEvent.updateMany({ where: { id: { in: ids }, publishedAt: null }, data: { publishedAt: new Date() } });
+/**
+ * Records the events the broker acknowledged as published, each with its ack time and stream sequence: the relay
+ * never reads them again. One statement for the batch; `published_at IS NULL` keeps the first mark of an event that
+ * two relays published during a handover (the broker stored it once, so both acks name the same sequence).
+ */
+export async function markPublished(prisma: Db, delivered: PublishReport['delivered']): Promise<void> {
+  if (delivered.length === 0) return;
+  const acks = delivered.map(({ event, ackedAt, streamSequence }) => ({ id: event.id, acked_at: ackedAt.toISOString(), stream_sequence: streamSequence }));
+  await prisma.$executeRaw`
+    UPDATE outbox_events AS o SET published_at = a.acked_at, stream_sequence = a.stream_sequence
+    FROM jsonb_to_recordset(${JSON.stringify(acks)}::jsonb) AS a(id uuid, acked_at timestamptz, stream_sequence bigint)
+    WHERE o.id = a.id AND o.published_at IS NULL`;
 }
 
 /** How many committed events wait for the broker, and for how long the oldest has. */

@@ -10,8 +10,8 @@ import type { OutboxRow } from '../events/cloud-event.ts';
 export type PendingEvent = OutboxRow & { position: bigint };
 
 export interface PublishReport {
-  /** Events the broker acknowledged. */
-  delivered: { event: PendingEvent; ackedAt: Date }[];
+  /** Events the broker acknowledged, each with its place in the stream (for a re-sent event, where it first landed). */
+  delivered: { event: PendingEvent; ackedAt: Date; streamSequence: number }[];
   /** Bookings whose publishing stopped at an event that failed: that event and those after it wait for the next round. */
   failures: { bookingId: string; error: Error }[];
   /** Re-sent events the broker already had. */

@@ -8,6 +8,8 @@ import type { Db } from '../db/prisma.ts';
 import type { WalletSettings } from '../wallet/wallet-settings.ts';
 import { type Tracing, tracingOff } from '../tracing/index.ts';
 import { tracingWorkerOptions, workflowTracingModules } from '../tracing/temporal-tracing.ts';
+import type { SagaMetrics } from '../metrics/saga-metrics.ts';
+import { sagaActivityMetrics } from './saga-activity-metrics.ts';
 
 export interface BookingWorkerOptions {
   connection: NativeConnection;
@@ -23,6 +25,8 @@ export interface BookingWorkerOptions {
   wallet?: WalletSettings;
   /** A prebuilt bundle (tests build it once); without one the worker bundles workflows/ at start (about 3 s). */
   workflowBundlePath?: string;
+  /** Where the saga's outcomes and step durations are counted (src/metrics/saga-metrics.ts); none without. */
+  sagaMetrics?: SagaMetrics;
   /** Overrides for single activities, e.g. a test that injects a transient failure around the real one. */
   activities?: Partial<ReturnType<typeof createActivities>>;
   /**
@@ -45,7 +49,11 @@ export async function createBookingWorker(options: BookingWorkerOptions): Promis
     activities,
     dataConverter: options.dataConverter,
     ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath }),
-    interceptors: { activity: activityInterceptors, workflowModules: tracing.enabled && !options.workflowBundlePath ? workflowTracingModules : [] },
+    interceptors: {
+      // Tracing outermost, so the saga's metrics are taken inside the activity's span.
+      activity: [...activityInterceptors, ...(options.sagaMetrics ? [sagaActivityMetrics(options.sagaMetrics)] : [])],
+      workflowModules: tracing.enabled && !options.workflowBundlePath ? workflowTracingModules : [],
+    },
     sinks,
     // On SIGTERM the worker stops polling and lets running activities finish (each is one short transaction).
     shutdownGraceTime: '15 seconds',

@@ -8,6 +8,7 @@ import type { PaymentProvider } from '../../activities/payment-provider.ts';
 import { type AppDependencies, createApp } from '../../src/api/app.ts';
 import { operatorTokenAuthorizer } from '../../src/api/codec-authorizer.ts';
 import { createPipelineMetrics } from '../../src/metrics/pipeline-metrics.ts';
+import type { SagaMetrics } from '../../src/metrics/saga-metrics.ts';
 import type { BookingRequest } from '../../src/bookings/booking-request.ts';
 import { type AppConfig, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/open-database.ts';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   workflowBundlePath?: string;
   /** API settings beyond the defaults (limits, CORS...). */
   app?: Partial<Pick<AppDependencies, 'writeLimit' | 'corsOrigins' | 'metricsAccess' | 'trustProxy' | 'accessLog'>>;
+  /** Where the worker counts the saga's outcomes and step durations (default: nowhere). */
+  sagaMetrics?: SagaMetrics;
   /** Cap on running sagas per traveler (default: none). */
   runningSagasPerTraveler?: number;
   /** The test process's tracing (src/tracing), for the worker's workflow spans (default: off). */
@@ -92,6 +95,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       payments: options.payments,
       wallet: walletSettings,
       tracing: options.tracing,
+      sagaMetrics: options.sagaMetrics,
     });
     const running = worker.run();
     stopWorker = async () => {

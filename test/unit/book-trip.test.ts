@@ -162,7 +162,7 @@ describe('bookTrip with activities in memory', () => {
     expect(state.failureReason).toBe('car: OfferSoldOut: Compact is sold out: 1 wanted, 0 left');
     expect(world.calls.filter((name) => name === 'reserveCar')).toHaveLength(1); // a business rejection is not retried
     expect([...world.offers.values()].map((offer) => offer.available)).toEqual([10, 10, 0]);
-    expect(world.outcomes).toEqual([{ bookingId: handle.workflowId, status: 'COMPENSATED', reason: state.failureReason }]);
+    expect(world.outcomes).toEqual([{ bookingId: handle.workflowId, status: 'COMPENSATED', reason: state.failureReason, failedStep: 'car' }]);
     expect(await searchAttributes(handle)).toEqual({ BookingStatus: ['COMPENSATED'], FailedStep: ['car'] });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BookingView } from '../../src/bookings/booking-view.ts';
+import { type BookingView, bookingLinks } from '../../src/bookings/booking-view.ts';
 import { notificationFor } from '../../src/consumers/status-updates/trip-notifications.ts';
 import { reservationOrder } from '../../workflows/trip-plan.ts';
 
@@ -23,6 +23,7 @@ describe('what the traveler is told', () => {
       travelerPseudonym: 'tp_1',
       travelerSagasUrl: 'http://localhost:8233/namespaces/default/workflows?query=TravelerPseudonym%3D%22tp_1%22',
     },
+    links: bookingLinks('bk_1'),
     createdAt: '2026-12-01T08:00:00.000Z',
     updatedAt: '2026-12-01T08:00:01.000Z',
   });

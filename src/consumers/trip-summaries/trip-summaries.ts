@@ -39,16 +39,11 @@ export const tripSummariesConsumer: EventConsumer = {
     [EventType.hotelReleased]: legReleased('hotel'),
     [EventType.carReleased]: legReleased('car'),
     [EventType.paymentCharged]: async (tx, event) => {
-      await summaryOf(tx, event);
       const { amount, currency } = event.data;
-      await tx.tripSummary.update({
-        where: { bookingId: event.bookingId },
-        data: { paymentStatus: 'CHARGED', totalAmount: amount, currency, updatedAt: event.occurredAt },
-      });
+      await updateSummary(tx, event, { paymentStatus: 'CHARGED', totalAmount: amount, currency, updatedAt: event.occurredAt });
     },
     [EventType.paymentRefunded]: async (tx, event) => {
-      await summaryOf(tx, event);
-      await tx.tripSummary.update({ where: { bookingId: event.bookingId }, data: { paymentStatus: 'REFUNDED', updatedAt: event.occurredAt } });
+      await updateSummary(tx, event, { paymentStatus: 'REFUNDED', updatedAt: event.occurredAt });
     },
     [EventType.bookingConfirmed]: outcome,
     [EventType.bookingCompensated]: outcome,
@@ -106,7 +101,17 @@ async function updateLegs(tx: Tx, event: ConsumedEvent, change: (legs: TripLegs)
 
 async function summaryOf(tx: Tx, event: ConsumedEvent) {
   const summary = await tx.tripSummary.findUnique({ where: { bookingId: event.bookingId } });
-  // Events are applied in order, so only a dead-lettered booking.requested leaves no row to update.
-  if (!summary) throw new Error(`no trip summary for booking ${event.bookingId}: its booking.requested event was not applied`);
+  if (!summary) throw missingSummary(event);
   return summary;
+}
+
+/** A change that needs nothing read first: one statement, and the count says whether the row was there. */
+async function updateSummary(tx: Tx, event: ConsumedEvent, data: Prisma.TripSummaryUpdateManyMutationInput) {
+  const { count } = await tx.tripSummary.updateMany({ where: { bookingId: event.bookingId }, data });
+  if (count === 0) throw missingSummary(event);
+}
+
+// Events are applied in order, so only a dead-lettered booking.requested leaves no row to update.
+function missingSummary(event: ConsumedEvent) {
+  return new Error(`no trip summary for booking ${event.bookingId}: its booking.requested event was not applied`);
 }

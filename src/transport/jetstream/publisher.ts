@@ -1,4 +1,4 @@
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import { type JetStreamClient, jetstream, type PubAck } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
 import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
@@ -29,7 +29,7 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
    * the CloudEvent (the distributed-tracing extension) and, for tools that read NATS headers, beside it. With tracing
    * off the span is the no-op one, and the row's own context passes through unchanged.
    */
-  function publishOne(event: PendingEvent): Promise<boolean> {
+  function publishOne(event: PendingEvent): Promise<PubAck> {
     const subject = topology.subjectFor(event.type);
     const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id, 'tripsaga.booking.id': event.aggregateId };
     return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextFromCarrier(event), attributes }, async (span) => {
@@ -45,7 +45,7 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
         expect: { streamName: topology.eventsStream },
         timeout: publishTimeoutMs,
       });
-      return ack.duplicate;
+      return ack;
     });
   }
 
@@ -57,8 +57,10 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
       await forEachConcurrently(bookings, concurrency, async (events) => {
         for (const event of events) {
           try {
-            if (await publishOne(event)) report.duplicates += 1;
-            report.delivered.push({ event, ackedAt: new Date() });
+            // A duplicate's ack carries the sequence of the message the stream already holds for this id.
+            const ack = await publishOne(event);
+            if (ack.duplicate) report.duplicates += 1;
+            report.delivered.push({ event, ackedAt: new Date(), streamSequence: ack.seq });
           } catch (error) {
             report.failures.push({ bookingId: event.aggregateId, error: error as Error });
             return;
