@@ -64,6 +64,8 @@ export function jaegerConfig(ports: JaegerPorts, uiAssets?: string): string {
   telemetry:
     metrics:
       level: none
+    traces:
+      level: none
     logs:
       level: warn
 extensions:
