@@ -17,14 +17,17 @@ import tseslint from 'typescript-eslint';
  *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/
  *                                                  the pipeline's halves; HTTP and who may call it; the wallet; the
  *                                                  saga's steps
- *   6. src/worker, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations,
- *      src/trace-viewer                            wiring: the worker and its activities, relay and consumers in one
+ *   6. src/worker, src/choreography, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations,
+ *      src/trace-viewer
+ *                                                  wiring: the worker and its activities, the choreographed services
+ *                                                  (consumers over the same steps), relay and consumers in one
  *                                                  process, the API's services, the settings, the Temporal servers,
  *                                                  replays, the cluster, the operators' commands, the trace viewer
  *   7. src/entrypoints                             processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
- * attributes), and from activities/ only types, except src/worker, which hands the activities to the worker.
+ * attributes), and from activities/ only types, except src/worker, which hands the activities to the worker, and
+ * src/choreography, whose services run the same steps.
  */
 const layers = [
   ['src/lib', 'src/metrics', 'src/tracing', 'src/generated'],
@@ -32,7 +35,7 @@ const layers = [
   ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
   ['src/bookings', 'src/read-model', 'src/timeline'],
   ['src/relay', 'src/consumers', 'src/api', 'src/auth', 'src/wallet', 'activities'],
-  ['src/worker', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations', 'src/trace-viewer'],
+  ['src/worker', 'src/choreography', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations', 'src/trace-viewer'],
   ['src/entrypoints'],
 ];
 
@@ -90,11 +93,11 @@ export default defineConfig(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/worker/**', 'src/entrypoints/**'],
+    ignores: ['src/worker/**', 'src/choreography/**', 'src/entrypoints/**'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [workflowCode, activityCode] }] },
   },
   {
-    files: ['src/worker/**/*.ts', 'src/entrypoints/**/*.ts'],
+    files: ['src/worker/**/*.ts', 'src/choreography/**/*.ts', 'src/entrypoints/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [workflowCode] }] },
   },
   {

@@ -1,10 +1,10 @@
-import type { Db } from '../src/db/prisma.ts';
+import { type Db, type Tx, transactionOptions } from '../src/db/prisma.ts';
 import { reservedTotal } from '../src/lib/money.ts';
 import { appendOutboxEvents } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/events/event-types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { businessFailure } from './errors.ts';
-import { runStepOnce } from './run-step-once.ts';
+import { runStepOnceIn } from './run-step-once.ts';
 import type { BookingOutcomeInput, BookingOutcomeReceipt, BookingOutcomeStatus } from './types.ts';
 
 /** Where a booking may go from where it is. A confirmed trip can still be cancelled; an undone one is final. */
@@ -18,12 +18,13 @@ const allowedFrom: Record<BookingOutcomeStatus, readonly string[]> = {
  * Moves a booking to a terminal (or, for CONFIRMED, a settled) status and announces it, in one transaction: the
  * outcome event with the booking's full state, and `booking.status-changed` with its id.
  */
-export async function recordBookingOutcome(
-  prisma: Db,
-  clock: Clock,
-  { bookingId, status, reason }: BookingOutcomeInput,
-): Promise<BookingOutcomeReceipt> {
-  return runStepOnce(prisma, bookingId, `outcome-${status.toLowerCase()}`, async (tx) => {
+export function recordBookingOutcome(prisma: Db, clock: Clock, input: BookingOutcomeInput): Promise<BookingOutcomeReceipt> {
+  return prisma.$transaction((tx) => recordBookingOutcomeIn(tx, clock, input), transactionOptions);
+}
+
+/** The same in the caller's transaction: the activity's and the choreographed booking service's. */
+export async function recordBookingOutcomeIn(tx: Tx, clock: Clock, { bookingId, status, reason }: BookingOutcomeInput): Promise<BookingOutcomeReceipt> {
+  return runStepOnceIn(tx, bookingId, `outcome-${status.toLowerCase()}`, async (tx) => {
     const booking = await tx.booking.findUniqueOrThrow({
       where: { id: bookingId },
       include: { reservations: { orderBy: { createdAt: 'asc' } } },

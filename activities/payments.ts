@@ -1,11 +1,11 @@
-import type { Db, Tx } from '../src/db/prisma.ts';
+import { type Db, type Tx, transactionOptions } from '../src/db/prisma.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/events/event-types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { formatMoney, type Money, reservedCurrencies, reservedTotal } from '../src/lib/money.ts';
 import { businessFailure } from './errors.ts';
 import type { Payer, PaymentMethod } from './payment-method.ts';
-import { runStepOnce, stepKey } from './run-step-once.ts';
+import { runStepOnceIn, stepKey } from './run-step-once.ts';
 import type { PaymentInput, PaymentReceipt, RefundReceipt } from './types.ts';
 
 const chargeStep = 'charge-payment';
@@ -19,12 +19,17 @@ const refundStep = 'refund-payment';
  * reaches the method. A provider dedupes on the step key, so an attempt whose commit was lost gets the same charge
  * back on retry. (The price with a provider: the lock is held for its round trip, bounded by the transaction timeout.)
  */
-export async function chargePayment(prisma: Db, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
+export function chargePayment(prisma: Db, clock: Clock, method: PaymentMethod, input: PaymentInput): Promise<PaymentReceipt> {
+  return prisma.$transaction((tx) => chargePaymentIn(tx, clock, method, input), transactionOptions);
+}
+
+/** The step itself, in the caller's transaction: the activity's and the choreographed payment service's. */
+export async function chargePaymentIn(tx: Tx, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<PaymentReceipt> {
   const unlessRefunded = {
     step: refundStep,
     refusal: () => businessFailure('StepAlreadyCompensated', `The payment step of booking ${bookingId} was already undone`, { bookingId, kind: 'payment' }),
   };
-  return runStepOnce(prisma, bookingId, chargeStep, async (tx) => {
+  return runStepOnceIn(tx, bookingId, chargeStep, async (tx) => {
     const { amount, currency } = await chargeableTotal(tx, bookingId);
     const result = await method.charge(tx, {
       ...(await payerOf(tx, bookingId)),
@@ -55,8 +60,12 @@ export async function chargePayment(prisma: Db, clock: Clock, method: PaymentMet
  * that counts: a charge whose transaction rolled back after the provider took the money (a lost connection, a timeout,
  * and no retry after it) is announced late, then refunded, so no money is ever kept for an undone trip.
  */
-export async function refundPayment(prisma: Db, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<RefundReceipt> {
-  return runStepOnce(prisma, bookingId, refundStep, async (tx): Promise<RefundReceipt> => {
+export function refundPayment(prisma: Db, clock: Clock, method: PaymentMethod, input: PaymentInput): Promise<RefundReceipt> {
+  return prisma.$transaction((tx) => refundPaymentIn(tx, clock, method, input), transactionOptions);
+}
+
+export async function refundPaymentIn(tx: Tx, clock: Clock, method: PaymentMethod, { bookingId }: PaymentInput): Promise<RefundReceipt> {
+  return runStepOnceIn(tx, bookingId, refundStep, async (tx): Promise<RefundReceipt> => {
     const payer = await payerOf(tx, bookingId);
     const payment = (await tx.payment.findUnique({ where: { bookingId } })) ?? (await recordUnrecordedCharge(tx, clock, method, payer));
     if (!payment || payment.status === 'REFUNDED') return { outcome: 'nothing-to-undo' };

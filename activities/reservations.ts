@@ -1,9 +1,9 @@
-import type { Db, Tx } from '../src/db/prisma.ts';
+import { type Db, type Tx, transactionOptions } from '../src/db/prisma.ts';
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
 import { EventType } from '../src/events/event-types.ts';
 import type { Clock } from '../src/lib/clock.ts';
 import { businessFailure } from './errors.ts';
-import { runStepOnce } from './run-step-once.ts';
+import { runStepOnceIn } from './run-step-once.ts';
 import type { ReleaseInput, ReleaseReceipt, ReservationKind, ReservationReceipt, ReserveInput } from './types.ts';
 
 const reservedEvent = {
@@ -25,8 +25,13 @@ const releaseStep = (kind: ReservationKind) => `cancel-${kind}`;
  * Takes `quantity` units of an offer for a booking: the inventory decrement, the reservation row and its outbox event
  * commit together. The decrement is conditional (`available >= quantity`), so racing bookings can never oversell.
  */
-export async function reserveUnits(
-  prisma: Db,
+export function reserveUnits(prisma: Db, clock: Clock, kind: ReservationKind, input: ReserveInput): Promise<ReservationReceipt> {
+  return prisma.$transaction((tx) => reserveUnitsIn(tx, clock, kind, input), transactionOptions);
+}
+
+/** The step itself, in the caller's transaction: the activity's and the choreographed flight/hotel/car services'. */
+export async function reserveUnitsIn(
+  tx: Tx,
   clock: Clock,
   kind: ReservationKind,
   { bookingId, offerId, quantity }: ReserveInput,
@@ -37,7 +42,7 @@ export async function reserveUnits(
     step: releaseStep(kind),
     refusal: () => businessFailure('StepAlreadyCompensated', `The ${kind} step of booking ${bookingId} was already undone`, { bookingId, kind }),
   };
-  return runStepOnce(prisma, bookingId, reserveStep(kind), async (tx) => {
+  return runStepOnceIn(tx, bookingId, reserveStep(kind), async (tx) => {
     // The happy path is one statement; only a refusal reads the offer again, to say why.
     const [offer] = await tx.offer.updateManyAndReturn({
       where: { id: offerId, kind, available: { gte: quantity } },
@@ -87,13 +92,12 @@ async function whyNotTaken(tx: Tx, kind: ReservationKind, offerId: string, quant
  * Compensation: gives a reservation's units back. Safe to run for a step that never took effect (or took effect
  * after all, if its outcome was unknown): it records what it found, and a retry returns that same answer.
  */
-export async function releaseUnits(
-  prisma: Db,
-  clock: Clock,
-  kind: ReservationKind,
-  { bookingId }: ReleaseInput,
-): Promise<ReleaseReceipt> {
-  return runStepOnce(prisma, bookingId, releaseStep(kind), async (tx): Promise<ReleaseReceipt> => {
+export function releaseUnits(prisma: Db, clock: Clock, kind: ReservationKind, input: ReleaseInput): Promise<ReleaseReceipt> {
+  return prisma.$transaction((tx) => releaseUnitsIn(tx, clock, kind, input), transactionOptions);
+}
+
+export async function releaseUnitsIn(tx: Tx, clock: Clock, kind: ReservationKind, { bookingId }: ReleaseInput): Promise<ReleaseReceipt> {
+  return runStepOnceIn(tx, bookingId, releaseStep(kind), async (tx): Promise<ReleaseReceipt> => {
     const reservation = await tx.reservation.findUnique({ where: { bookingId_kind: { bookingId, kind } } });
     if (!reservation || reservation.status === 'CANCELLED') return { kind, outcome: 'nothing-to-undo' };
     const now = clock.now();

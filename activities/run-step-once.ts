@@ -26,21 +26,33 @@ export async function runStepOnce<T extends Prisma.InputJsonObject>(
   body: (tx: Tx) => Promise<T>,
   guard?: StepGuard,
 ): Promise<T> {
-  return prisma.$transaction(async (tx) => {
-    await lockBooking(tx, bookingId);
-    const key = stepKey(bookingId, step);
-    const keys = guard ? [key, stepKey(bookingId, guard.step)] : [key];
-    const recorded = await tx.sagaStep.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true, result: true } });
-    const done = recorded.find((row) => row.idempotencyKey === key);
-    if (done) return done.result as T;
-    if (guard && recorded.length > 0) throw guard.refusal();
-    const result = await body(tx);
-    await tx.sagaStep.create({ data: { idempotencyKey: key, bookingId, step, result } });
-    return result;
-  }, transactionOptions);
+  return prisma.$transaction((tx) => runStepOnceIn(tx, bookingId, step, body, guard), transactionOptions);
 }
 
-async function lockBooking(tx: Tx, bookingId: string): Promise<void> {
+/**
+ * The same inside a transaction the caller holds: a choreographed service runs its step in the transaction that also
+ * takes the event's inbox place and appends its next event (src/choreography/step-service.ts).
+ */
+export async function runStepOnceIn<T extends Prisma.InputJsonObject>(
+  tx: Tx,
+  bookingId: string,
+  step: string,
+  body: (tx: Tx) => Promise<T>,
+  guard?: StepGuard,
+): Promise<T> {
+  await lockBooking(tx, bookingId);
+  const key = stepKey(bookingId, step);
+  const keys = guard ? [key, stepKey(bookingId, guard.step)] : [key];
+  const recorded = await tx.sagaStep.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true, result: true } });
+  const done = recorded.find((row) => row.idempotencyKey === key);
+  if (done) return done.result as T;
+  if (guard && recorded.length > 0) throw guard.refusal();
+  const result = await body(tx);
+  await tx.sagaStep.create({ data: { idempotencyKey: key, bookingId, step, result } });
+  return result;
+}
+
+export async function lockBooking(tx: Tx, bookingId: string): Promise<void> {
   const rows = await tx.$queryRaw<{ started: boolean }[]>`
     SELECT workflow_started_at IS NOT NULL AS started FROM bookings WHERE id = ${bookingId} FOR UPDATE`;
   if (rows.length === 0) throw businessFailure('BookingNotFound', `Booking ${bookingId} does not exist`, { bookingId });

@@ -56,6 +56,8 @@ export interface BenchEnvironment {
   pausePipeline(): () => void;
   /** Every process whose CPU and memory the benchmark reads. */
   measured: MeasuredProcess[];
+  /** The environment every app process of the run starts with (database, Temporal, keys, signing key's folder). */
+  childEnv: Record<string, string>;
   /** The child processes' output; kept when something fails, so the error can point at it. */
   logDir: string;
   stop(): Promise<void>;
@@ -205,6 +207,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
         };
       },
       measured,
+      childEnv: common,
       logDir,
       stop,
     };
@@ -247,7 +250,7 @@ function startPipelineProcesses(
 }
 
 /** The run's streams go with the run (their durable consumers with them). */
-async function deleteStreams(natsUrl: string, topology: NatsTopology) {
+export async function deleteStreams(natsUrl: string, topology: NatsTopology) {
   const nc = await connect({ servers: natsUrl, timeout: 3_000 });
   try {
     const jsm = await jetstreamManager(nc);
@@ -262,9 +265,9 @@ async function deleteStreams(natsUrl: string, topology: NatsTopology) {
  * ours to count, and neither are the benchmark's own connections). Read with
  * the server on this machine; elsewhere the pids are not ours to see and the group simply reads as empty.
  */
-function postgresBackends(db: pg.Pool, databaseName: string): MeasuredProcess {
+export function postgresBackends(db: pg.Pool, databaseName: string, name = 'postgres'): MeasuredProcess {
   return {
-    name: 'postgres',
+    name,
     reportMemory: false,
     pids: async () => {
       // The benchmark's own connections (seeding, watching for confirmations) are measurement, not the app.

@@ -82,7 +82,7 @@ export async function warmUpSystem(ctx: MeasureContext, env: BenchEnvironment, p
 }
 
 /** Start -> completed, as Temporal's own samples and benchmarks time a workflow. */
-function bareOperation(temporal: Client, taskQueue: string) {
+export function bareOperation(temporal: Client, taskQueue: string) {
   return async (): Promise<number> => {
     const startedAt = performance.now();
     await temporal.workflow.execute<typeof bareWorkflow>('bareWorkflow', { taskQueue, workflowId: `bare-${randomUUID()}`, args: [] });

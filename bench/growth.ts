@@ -23,7 +23,17 @@ export interface EventStorage {
   outboxMiB: number;
   inboxRows: number;
   inboxMiB: number;
+  /** Every table a booking leaves rows in: estimated rows (pg_class.reltuples, after ANALYZE) and total size. */
+  tables?: Record<string, { rows: number; MiB: number }>;
 }
+
+/** The tables that grow with bookings, largest first in the report. */
+const bookingTables = [
+  'bookings', 'api_idempotency_keys', 'reservations', 'saga_steps', 'payments', 'outbox_events', 'consumer_inbox', 'trip_summaries',
+  'outgoing_emails', 'trip_notifications', 'event_streams', 'stream_events', 'wallet_summaries', 'wallet_statement_entries',
+];
+/** Seeded in parts of at most this many bookings: one transaction of 90,000 would hold its temp tables and locks long. */
+const seedChunk = 10_000;
 
 async function measureEventStorage(env: BenchEnvironment): Promise<EventStorage> {
   const { rows } = await env.db.query<{ outbox_rows: number; outbox_bytes: string; inbox_rows: number; inbox_bytes: string }>(
@@ -32,7 +42,13 @@ async function measureEventStorage(env: BenchEnvironment): Promise<EventStorage>
   );
   const mib = (bytes: string) => Math.round((Number(bytes) / 2 ** 20) * 10) / 10;
   const row = rows[0]!;
-  return { outboxRows: row.outbox_rows, outboxMiB: mib(row.outbox_bytes), inboxRows: row.inbox_rows, inboxMiB: mib(row.inbox_bytes) };
+  const sizes = await env.db.query<{ name: string; rows: number; bytes: string }>(
+    `SELECT relname AS name, greatest(reltuples, 0)::bigint::int AS rows, pg_total_relation_size(oid) AS bytes
+     FROM pg_class WHERE relkind = 'r' AND relname = ANY($1) ORDER BY pg_total_relation_size(oid) DESC`,
+    [bookingTables],
+  );
+  const tables = Object.fromEntries(sizes.rows.map((t) => [t.name, { rows: t.rows, MiB: mib(t.bytes) }]));
+  return { outboxRows: row.outbox_rows, outboxMiB: mib(row.outbox_bytes), inboxRows: row.inbox_rows, inboxMiB: mib(row.inbox_bytes), tables };
 }
 
 /**
@@ -52,7 +68,10 @@ export async function measureGrowth(ctx: MeasureContext, env: BenchEnvironment, 
       const seedStartedAt = performance.now();
       if (existing < target) {
         ctx.progress.log(`  seeding ${target - existing} confirmed bookings (with reservations, saga steps, payments, outbox events, consumer rows)`);
-        await seedConfirmedBookings(env.db, target - existing, env.offers);
+        for (let have = existing; have < target; have += seedChunk) {
+          await seedConfirmedBookings(env.db, Math.min(target - have, seedChunk), env.offers);
+          if (target - existing > seedChunk) ctx.progress.log(`    ${Math.min(have + seedChunk, target)} of ${target} bookings`);
+        }
       }
       const seededSeconds = (performance.now() - seedStartedAt) / 1000;
       const bookingsAtStart = await countBookings(env.db);

@@ -1,7 +1,10 @@
 import { readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { measureAnswerWait } from './answer-wait.ts';
+import { measureBookingReads } from './booking-reads.ts';
 import { startBenchEnvironment } from './bench-environment.ts';
+import { compareCoordinations } from './coordination-comparison.ts';
 import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { measureDatabaseCeiling } from './db-ceiling.ts';
 import { compareWithBareEngine, warmUpSystem } from './engine-comparison.ts';
@@ -13,6 +16,8 @@ import type { MeasureContext, Measurement } from './measure.ts';
 import { measureIdleCpu, peakMemoryMiB, round, snapshotUsage, sumCosts } from './measured-processes.ts';
 import { type BenchPlan, UsageError, parseBenchArgs, usage } from './options.ts';
 import { type SagaEventLag, measureOutboxPipeline, measureSagaEventLag } from './outbox-pipeline.ts';
+import { measureReferenceRows } from './reference-rows.ts';
+import { evaluateTargets } from './targets.ts';
 import { createProgress } from './progress.ts';
 import { formatSummary, writeResults } from './report.ts';
 import type { BenchResults } from './results.ts';
@@ -97,6 +102,18 @@ try {
     results.engine = await compareWithBareEngine(ctx, env, plan);
     sagaEventLag = await measureSagaEventLag(env, { from, to: new Date() }, plan.pipeline.settleTimeoutMs);
   });
+  await step('reference rows: naive saga, DBOS', async () => {
+    results.referenceRows = await measureReferenceRows(ctx, env, plan, results.engine);
+  });
+  await step('GET /bookings/:id while bookings confirm', async () => {
+    results.bookingReads = await measureBookingReads(ctx, env, plan);
+  });
+  await step('POST /bookings waiting for the outcome', async () => {
+    results.answerWait = await measureAnswerWait(ctx, env, plan);
+  });
+  await step('orchestration vs choreography', async () => {
+    results.coordination = await compareCoordinations(ctx, env, plan);
+  });
   await step('database ceiling', async () => {
     results.databaseCeiling = await measureDatabaseCeiling(ctx, env, plan);
   });
@@ -135,6 +152,7 @@ const finishedAt = new Date();
 results.finishedAt = finishedAt.toISOString();
 results.wallSeconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
 results.machine.loadAverageAtEnd = os.loadavg().map((x) => round(x, 2));
+results.targets = evaluateTargets(results);
 await writeResults(outPath, results);
 progress.print(formatSummary(results, path.relative(process.cwd(), outPath)));
 if (results.failures.length === 0) await rm(env.logDir, { recursive: true, force: true });

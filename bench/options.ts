@@ -22,6 +22,8 @@ export interface BenchPlan {
   jetstream: { concurrencies: number[]; measureMs: number };
   /** The outbox pipeline: a steady event rate for `seconds`, then a backlog of `backlogTrips` trips committed at once. */
   pipeline: { targetEventsPerSecond: number; seconds: number; backlogTrips: number; settleTimeoutMs: number };
+  /** GET /bookings/:id at `connections` connections while `bookingClients` keep booking. */
+  reads: { connections: number; bookingClients: number };
   /** Offers per kind the bookings spread over, so one hot inventory row does not become the whole story. */
   offersPerKind: number;
   /** Short, so confirmed sagas close soon after their measurement instead of piling up in the worker. */
@@ -94,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         growth: { bookingLevels: [1_000, 2_000], concurrency: 8 },
         jetstream: { concurrencies: [32], measureMs: 1_000 },
         pipeline: { targetEventsPerSecond: 200, seconds: 1.5, backlogTrips: 40, settleTimeoutMs: 5_000 },
+        reads: { connections: 200, bookingClients: 4 },
         offersPerKind: 50,
         cancellationWindow: '300ms',
         sagaSettleMs: 800,
@@ -110,9 +113,10 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         warmupMs: 3_000,
         measureMs: 15_000,
         dbMeasureMs: 8_000,
-        growth: { bookingLevels: [1_000, 10_000], concurrency: 32 },
+        growth: { bookingLevels: [1_000, 10_000, 100_000], concurrency: 32 },
         jetstream: { concurrencies: [1, 32, 128], measureMs: 5_000 },
         pipeline: { targetEventsPerSecond: 200, seconds: 20, backlogTrips: 1_000, settleTimeoutMs: 60_000 },
+        reads: { connections: 200, bookingClients: 4 },
         offersPerKind: 50,
         cancellationWindow: '1 second',
         sagaSettleMs: 1_500,

@@ -1,7 +1,9 @@
+import { formatCoordinationComparison } from './coordination-comparison.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatProfileSummary } from './cpu-profile-summary.ts';
 import { type QueryPlan, scanNodes } from './hot-path-plans.ts';
+import { formatReferenceRows, formatTargets } from './reference-rows-report.ts';
 import type { Measurement } from './measure.ts';
 import type { ProcessCost } from './measured-processes.ts';
 import type { PipelineLag } from './outbox-pipeline.ts';
@@ -80,6 +82,11 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     );
   }
 
+  if (results.referenceRows) {
+    section('Reference rows: tripsaga beside the naive saga (no outbox, inbox, idempotency), the bare workflow and DBOS');
+    out.push(...formatReferenceRows(results, formatTable));
+  }
+
   const ceiling = results.databaseCeiling;
   if (ceiling) {
     section('Database ceiling: the real activity functions, no Temporal, same database');
@@ -137,6 +144,10 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
         ]),
       ),
     );
+  }
+  for (const g of results.growth ?? []) {
+    const tables = Object.entries(g.storage?.tables ?? {}).slice(0, 6);
+    if (tables.length) out.push(`at ${g.bookingsAtStart} bookings, largest tables (rows, MiB with indexes): ${tables.map(([t, s]) => `${t} ${s.rows} / ${num(s.MiB)}`).join(', ')}`);
   }
   if (results.memory.length) {
     section('Memory of the long-running processes as the run goes on (RSS MiB)');
@@ -198,9 +209,33 @@ export function formatSummary(results: BenchResults, resultsFile: string): strin
     out.push('target: p99 commit->ack under 50 ms at 200 events/s');
   } else out.push(`not measured: ${pipeline?.reason ?? 'skipped'}`);
 
+  const reads = results.bookingReads;
+  if (reads) {
+    section(`GET /bookings/:id at ${reads.connections} connections while bookings confirm`);
+    out.push(
+      `${num(reads.reads.throughputPerSecond, 0)} reads/s, p50 / p95 / p99 ${percentiles(reads.reads.latencyMs)} ms, ${reads.reads.errors} errors; ` +
+        `meanwhile ${num(reads.bookings.throughputPerSecond)} bookings/s confirmed at ${reads.bookings.clients} clients`,
+    );
+    out.push('target: >= 2,000 reads/s with p99 < 250 ms');
+  }
+  const answer = results.answerWait;
+  if (answer) {
+    section('POST /bookings with Prefer: wait=10 at 1 client, beside the bare workflow');
+    out.push(
+      `POST -> answer (CONFIRMED) p50 / p95 / p99 ${percentiles(answer.answer.latencyMs)} ms (${answer.answer.errors} errors); ` +
+        `bare workflow ${percentiles(answer.bare.latencyMs)} ms; p50 ratio ${num(answer.p50Ratio, 2)}`,
+    );
+    out.push('target: p50 POST -> answer <= 2x the bare workflow p50');
+  }
+
+  if (results.coordination) out.push(...formatCoordinationComparison(results.coordination, formatTable));
   for (const profile of results.profiles ?? []) {
     section('CPU profile');
     out.push(formatProfileSummary(profile));
+  }
+  if (results.targets?.length) {
+    section('Targets');
+    out.push(...formatTargets(results.targets, formatTable));
   }
   if (results.failures.length) {
     section('Steps that failed (the run went on without them)');

@@ -1,3 +1,6 @@
+import type { AnswerWaitResult } from './answer-wait.ts';
+import type { BookingReadsResult } from './booking-reads.ts';
+import type { CoordinationComparison } from './coordination-comparison.ts';
 import type { CpuProfileSummary } from './cpu-profile-summary.ts';
 import type { DatabaseCeiling } from './db-ceiling.ts';
 import type { EngineComparison } from './engine-comparison.ts';
@@ -8,6 +11,8 @@ import type { MachineInfo, describeVersions } from './machine-info.ts';
 import type { ProcessCost } from './measured-processes.ts';
 import type { BenchPlan } from './options.ts';
 import type { OutboxPipelineResult } from './outbox-pipeline.ts';
+import type { ReferenceRows } from './reference-rows.ts';
+import type { TargetVerdict } from './targets.ts';
 
 /** Resident memory of every measured process after a measurement, against the bookings then in the database. */
 export interface MemoryPoint {
@@ -27,6 +32,8 @@ export interface BenchResults {
   versions?: Awaited<ReturnType<typeof describeVersions>>;
   settings: Omit<BenchPlan, 'outPath'> & { temporalServer: string; databaseName?: string };
   engine?: EngineComparison;
+  /** The naive saga and the saga on DBOS, beside tripsaga at the same concurrencies. */
+  referenceRows?: ReferenceRows;
   databaseCeiling?: DatabaseCeiling;
   growth?: GrowthLevel[];
   memory: MemoryPoint[];
@@ -42,7 +49,13 @@ export interface BenchResults {
   hotPathPlans?: HotPathPlans;
   jetstream?: JetStreamPublishResult;
   outboxPipeline?: OutboxPipelineResult;
+  bookingReads?: BookingReadsResult;
+  answerWait?: AnswerWaitResult;
+  /** The same trip orchestrated and choreographed, back to back (coordination-comparison.ts). */
+  coordination?: CoordinationComparison;
   profiles?: CpuProfileSummary[];
+  /** Each target of bench/targets.ts, met or missed in this run. */
+  targets?: TargetVerdict[];
   /** A step that failed: the run carries on with the others and says so here. */
   failures: { step: string; error: string }[];
 }

@@ -10,7 +10,7 @@ export function createBookingClient(apiUrl: string, maxSockets: number, traveler
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const url = new URL('/bookings', apiUrl);
 
-  async function post(body: BookingRequest, idempotencyKey: string): Promise<{ status: number; body: string }> {
+  async function post(body: BookingRequest, idempotencyKey: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; body: string }> {
     const payload = JSON.stringify(body);
     const authorization = `Bearer ${await travelerToken(body.traveler.email)}`;
     return new Promise((resolve, reject) => {
@@ -24,6 +24,7 @@ export function createBookingClient(apiUrl: string, maxSockets: number, traveler
             'content-length': Buffer.byteLength(payload),
             'idempotency-key': idempotencyKey,
             authorization,
+            ...extraHeaders,
           },
         },
         (res) => {
@@ -46,6 +47,8 @@ export function createBookingClient(apiUrl: string, maxSockets: number, traveler
       if (response.status !== 202) throw new Error(`POST /bookings answered ${response.status}: ${response.body.slice(0, 200)}`);
       return (JSON.parse(response.body) as { bookingId: string }).bookingId;
     },
+    /** Accepts a booking asking to wait up to `seconds` for its outcome (`Prefer: wait=N`); the API's status and body. */
+    bookAndWait: (request: BookingRequest, seconds: number) => post(request, `bench-${randomUUID()}`, { prefer: `wait=${seconds}` }),
     close: () => agent.destroy(),
   };
 }

@@ -121,6 +121,15 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'confirmed-while-waited-for',
+    shows: 'POST /bookings with Prefer: wait: the awaitOutcome update, sent with the start, completes at CONFIRMED',
+    run: async (ctx) => {
+      const { booking, settled } = await ctx.bookingsWithWindow(closesSoon).createBooking(tripRequest(await tripOffers(ctx)), undefined, 30_000);
+      if (settled?.status !== 'CONFIRMED') throw new Error(`the wait answered ${settled?.status ?? 'nothing'}`);
+      return settle(ctx, booking.id);
+    },
+  },
+  {
     name: 'retried-step',
     shows: 'the hotel step retried after a connection lost after its commit (attempt 2 completes)',
     run: async (ctx) => {

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
 import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { pruneAfterMs } from './retention/prune.ts';
 import { defaultTracingUiUrl, type TracingSettings } from './tracing/tracing-settings.ts';
 import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
@@ -29,6 +30,12 @@ export interface AppConfig {
   natsUrl?: string;
   /** Copies JetStream keeps of each stream the app creates: 1 on a single server, 3 on a three-node cluster. */
   natsStreamReplicas: number;
+  /**
+   * NATS_STREAM_MAX_AGE (default 7d; `off`: no limit): how long the events stream keeps an event, consumed or not. A
+   * consumer that is down longer than this misses what aged out; the prune job forgets a settled booking once its
+   * events are this old (docs/operating-the-pipeline.md#retention).
+   */
+  natsStreamMaxAgeMs?: number;
   /** First token of every subject and stream name, so deployments (and test runs) can share a NATS server. */
   natsSubjectRoot: string;
   /** `npm run relay` / `npm run consumers`: serve GET /metrics on this port (unset: no metrics endpoint). */
@@ -57,8 +64,16 @@ export interface AppConfig {
   /** Express's `trust proxy`: set it when a proxy in front sets X-Forwarded-For, so limits count the real client. */
   trustProxy: boolean | number | string;
   logLevel: string;
-  /** Retention in the relay and consumers processes: PRUNE_AFTER (default 7d; `off`: none) and PRUNE_EVERY (default 1m). */
-  retention: { pruneAfterMs?: number; pruneEveryMs: number };
+  /**
+   * Retention in the relay and consumers processes: PRUNE_AFTER (default 7d; `off`: none) and PRUNE_EVERY (default
+   * 1m); BOOKING_CANCELLATION_WINDOW in ms, for when a confirmed booking is settled (src/retention/prune.ts).
+   */
+  retention: { pruneAfterMs?: number; pruneEveryMs: number; cancellationWindowMs: number };
+  /**
+   * The choreographed trip's services (src/choreography) in the consumers of `npm start` and `npm run consumers`:
+   * CHOREOGRAPHY_SERVICES (on | off), and CHOREOGRAPHY_STEP_DEADLINE, after which the overseer reports a trip stuck.
+   */
+  choreography: { services: boolean; stepDeadlineMs: number };
   /** OpenTelemetry: OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, TRACING_UI_URL (docs/tracing.md). */
   tracing: TracingSettings;
 }
@@ -80,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     natsUrl: nonEmpty(env.NATS_URL),
     natsSubjectRoot: subjectRoot(env.NATS_SUBJECT_ROOT),
     natsStreamReplicas: streamReplicas(env.NATS_STREAM_REPLICAS),
+    natsStreamMaxAgeMs: pruneAfterMs(env.NATS_STREAM_MAX_AGE, 'NATS_STREAM_MAX_AGE', '7d'),
     metricsPort: env.METRICS_PORT ? port(env.METRICS_PORT, 0, 'METRICS_PORT') : undefined,
     apiBaseUrl: apiBaseUrl(env.API_BASE_URL),
     temporalDevPort: port(env.TEMPORAL_DEV_PORT, 7233, 'TEMPORAL_DEV_PORT'),
@@ -113,7 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     corsOrigins: list(env.CORS_ORIGINS) ?? [],
     trustProxy: trustProxy(env.TRUST_PROXY),
-    retention: { pruneAfterMs: pruneAfterMs(env.PRUNE_AFTER), pruneEveryMs: pruneAfterMs(env.PRUNE_EVERY, 'PRUNE_EVERY', '1m') ?? 60_000 },
+    choreography: {
+      services: (oneOf(env.CHOREOGRAPHY_SERVICES, 'CHOREOGRAPHY_SERVICES', ['on', 'off'] as const) ?? 'on') === 'on',
+      stepDeadlineMs: pruneAfterMs(env.CHOREOGRAPHY_STEP_DEADLINE, 'CHOREOGRAPHY_STEP_DEADLINE', '30s') ?? 30_000,
+    },
+    retention: retention(env),
     tracing: {
       otlpEndpoint: httpUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
       serviceName: nonEmpty(env.OTEL_SERVICE_NAME),
@@ -207,6 +227,15 @@ function apiBaseUrl(value: string | undefined): string | undefined {
   const urls = setting.split(',').map((url) => url.trim().replace(/\/$/, ''));
   for (const url of urls) if (!/^https?:\/\/[^/\s]+/.test(url)) throw new Error(`API_BASE_URL must be http(s) URLs, comma-separated, got "${setting}"`);
   return urls.join(',');
+}
+
+function retention(env: NodeJS.ProcessEnv): AppConfig['retention'] {
+  return {
+    pruneAfterMs: pruneAfterMs(env.PRUNE_AFTER),
+    pruneEveryMs: pruneAfterMs(env.PRUNE_EVERY, 'PRUNE_EVERY', '1m') ?? 60_000,
+    // The same parser the saga's timer applies to the window.
+    cancellationWindowMs: msToNumber((nonEmpty(env.BOOKING_CANCELLATION_WINDOW) ?? '7 days') as Parameters<typeof msToNumber>[0]),
+  };
 }
 
 // JetStream accepts 1 to 5 replicas, and no more than the cluster has nodes (it says so when a stream is created).

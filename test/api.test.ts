@@ -207,6 +207,70 @@ describe('HTTP API: bookings', () => {
   });
 });
 
+describe('POST /bookings waiting for the outcome', () => {
+  it('Prefer: wait=N answers 200 with the confirmed booking, the same body GET serves', async () => {
+    const offers = await h.tripOffers();
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: offers.car.id });
+    const traveler = await h.asTraveler(body.traveler.email);
+    const res = await traveler.post('/bookings').set('Prefer', 'respond-async, wait=20').send(body).expect(200);
+    expect(res.headers['preference-applied']).toBe('wait=20');
+    expect(res.headers.location).toBe(`/bookings/${res.body.bookingId}`);
+    expect(res.body).toMatchObject({ status: 'CONFIRMED', live: { status: 'CONFIRMED', currentStep: null, payment: 'CHARGED' } });
+    expect((await traveler.get(res.headers.location as string).expect(200)).body).toEqual(res.body);
+    const history = await h.temporal.workflow.getHandle(res.body.bookingId).fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toBe(true);
+  });
+
+  it('?wait=N answers 200 with a compensated booking and its reason', async () => {
+    const offers = await h.tripOffers({ hotel: 0 });
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
+    const res = await (await h.asTraveler(body.traveler.email)).post('/bookings?wait=20').send(body).expect(200);
+    expect(res.body).toMatchObject({ status: 'COMPENSATED', failureReason: expect.stringMatching(/^hotel: OfferSoldOut/) });
+    expect(res.body.live).toBeUndefined();
+    expect(await h.available(offers.flight.id)).toBe(10);
+  });
+
+  it('a saga that does not settle in time is answered 202, and runs on', async () => {
+    const offers = await h.tripOffers();
+    const { createBookingService } = await import('../src/bookings/booking-service.ts');
+    // No worker polls this queue: the saga cannot settle, as on a backlogged or down worker fleet.
+    const unserved = createBookingService({
+      prisma: h.prisma,
+      temporal: h.temporal,
+      taskQueue: `unserved-${randomUUID()}`,
+      clock: { now: () => new Date() },
+      temporalUiUrl: 'http://localhost:8233',
+      travelerPseudonym: h.protection.travelerPseudonym,
+    });
+    const { booking, settled } = await unserved.createBooking(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }), undefined, 1_000);
+    expect(settled).toBeUndefined();
+    expect((await h.prisma.booking.findUniqueOrThrow({ where: { id: booking.id } })).workflowStartedAt).not.toBeNull();
+    const handle = h.temporal.workflow.getHandle(booking.id);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test over');
+  });
+
+  it('a bad wait is 400 with the field and the reason, and writes nothing', async () => {
+    const offers = await h.tripOffers();
+    const body = h.request({ flight: offers.flight.id, hotel: offers.hotel.id });
+    const traveler = await h.asTraveler(body.traveler.email);
+    const before = await counts();
+    const cases = [
+      { prefer: 'wait=soon', path: 'headers.Prefer', reason: 'wait must be a whole number of seconds' },
+      { prefer: 'wait=31', path: 'headers.Prefer', reason: 'wait must be at most 30 seconds' },
+      { query: '?wait=-1', path: 'query.wait', reason: 'wait must be a whole number of seconds' },
+      { query: '?wait=2', prefer: 'wait=3', path: 'query.wait', reason: 'differs from the wait in the Prefer header' },
+    ];
+    for (const c of cases) {
+      const call = traveler.post(`/bookings${c.query ?? ''}`);
+      if (c.prefer) call.set('Prefer', c.prefer);
+      const res = await call.send(body).expect(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', fields: [{ path: c.path, reason: c.reason }] });
+    }
+    expect(await counts()).toEqual(before);
+  });
+});
+
 describe('saga starter', () => {
   it('starts the saga of a booking whose start was lost', async () => {
     const offers = await h.tripOffers();

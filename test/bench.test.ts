@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { measuredWindowMs } from '../bench/closed-loop.ts';
 import { parseCpuSeconds, parseStatusKiB } from '../bench/proc-stats.ts';
 import { UsageError, parseBenchArgs } from '../bench/options.ts';
+import type { Measurement } from '../bench/measure.ts';
+import type { BenchResults } from '../bench/results.ts';
 import { percentile, ratio, summarizeLatencies } from '../bench/stats.ts';
+import { evaluateTargets } from '../bench/targets.ts';
 
 // The benchmark is not a test; these check the arithmetic its figures rest on, in milliseconds.
 describe('benchmark arithmetic', () => {
@@ -50,5 +53,39 @@ describe('benchmark arithmetic', () => {
     expect(parseBenchArgs(['--help'])).toBe('help');
     expect(() => parseBenchArgs(['--concurrency', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);
+  });
+});
+
+describe('benchmark targets', () => {
+  const measurement = (concurrency: number, throughputPerSecond: number, rss: Record<string, number> = {}) =>
+    ({ concurrency, throughputPerSecond, costs: Object.fromEntries(Object.entries(rss).map(([n, r]) => [n, { cpuSeconds: 0, cpuSecondsPer1000: 0, rssMiB: r }])) }) as unknown as Measurement;
+  const results = (over: Partial<BenchResults>) => ({ memory: [], failures: [], ...over }) as BenchResults;
+  const verdictOf = (r: BenchResults, name: RegExp) => evaluateTargets(r).find((v) => name.test(v.target))!;
+
+  it('says met, missed or not measured from the results, never guesses a figure it lacks', () => {
+    const r = results({
+      engine: { saga: [], bare: [], ratios: [{ concurrency: 8, sagaPerSecond: 6, barePerSecond: 10, ratio: 0.6 }, { concurrency: 32, sagaPerSecond: 4, barePerSecond: 10, ratio: 0.4 }] },
+      referenceRows: {
+        naive: [],
+        dbos: [],
+        skipped: {},
+        effects: {},
+        ratios: [{ concurrency: 8, sagaPerSecond: 6, naivePerSecond: 7, dbosPerSecond: 5, barePerSecond: 10, sagaOverNaive: 6 / 7, sagaOverDbos: 1.2, sagaOverBare: 0.6 }],
+      },
+    });
+    expect(verdictOf(r, /naive/)).toMatchObject({ verdict: 'met', measured: '86 % at 8' });
+    expect(verdictOf(r, /bare throughput/)).toMatchObject({ verdict: 'missed', measured: '60 % at 8, 40 % at 32' });
+    expect(verdictOf(r, /DBOS/).verdict).toBe('met');
+    expect(verdictOf(r, /CPU per booking/).verdict).toBe('not measured');
+    expect(verdictOf(r, /memory/).verdict).toBe('not measured');
+    expect(verdictOf(results({}), /naive/).verdict).toBe('not measured');
+  });
+
+  it('memory is flat when no process of ours grows by more than the tolerance; the dev server and the driver do not count', () => {
+    const level = (bookingsAtStart: number, rss: Record<string, number>) => ({ bookingsAtStart, seededSeconds: 0, storage: {} as never, saga: measurement(32, 4, rss) });
+    const flat = results({ growth: [level(1_000, { worker: 500, temporal: 200 }), level(100_000, { worker: 540, temporal: 900 })] });
+    expect(verdictOf(flat, /memory/)).toMatchObject({ verdict: 'met', measured: '1000 -> 100000 bookings: largest change worker +8 %' });
+    const growing = results({ growth: [level(1_000, { worker: 500, api: 300 }), level(100_000, { worker: 500, api: 400 })] });
+    expect(verdictOf(growing, /memory/)).toMatchObject({ verdict: 'missed' });
   });
 });

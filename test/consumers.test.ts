@@ -1,36 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
-import { defaultConsumers, type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
+import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
-import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { readStream, uniqueTopology } from './support/nats.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 // The relay and both consumers on the shared NATS server (a stream of this file's own) and the run's PostgreSQL.
 const topology = uniqueTopology();
 let h: Harness;
 let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-let nc: NatsConnection;
-let pipeline: EventPipeline;
+let pipeline: TestPipeline;
 let offers: Awaited<ReturnType<typeof roomyOffers>>;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('consumers');
   h = await startHarness({ worker: false, databaseUrl: ownDb.url });
-  nc = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
   offers = await roomyOffers(h);
-  pipeline = startEventPipeline({
-    db: h.db,
-    natsUrl: sharedNatsUrl,
-    natsSubjectRoot: topology.root,
-    metrics: h.metrics,
+  pipeline = await startTestPipeline(h, {
+    topology,
     relay: true,
     consumers: true,
     runnerOptions: { maxAttempts: 3, retryDelayMs: 400, orderWaitMs: 100 },
@@ -38,8 +31,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pipeline?.stop();
-  await nc?.close();
-  await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
   await ownDb?.drop();
 });
@@ -59,7 +50,7 @@ async function eventIdsOf(bookingId: string) {
 
 /** Publishes a CloudEvent straight to the stream, as a misbehaving or foreign producer would. */
 async function publishRaw(body: unknown, type: string, msgID = randomUUID()) {
-  await jetstream(nc).publish(topology.subjectFor(type), typeof body === 'string' ? body : JSON.stringify(body), { msgID });
+  await jetstream(pipeline.nc).publish(topology.subjectFor(type), typeof body === 'string' ? body : JSON.stringify(body), { msgID });
 }
 
 const counter = async (outcome: string, consumer = 'trip-summaries') =>
@@ -216,7 +207,7 @@ describe('consumers: read model and notifier', () => {
     // Every consumer the pipeline runs dead-letters the garbage on its own subject.
     const consumersRunning = defaultConsumers().length;
     const deadLetters = await waitUntil('the dead letters', async () => {
-      const stored = await readStream(nc, topology.deadLetterStream);
+      const stored = await readStream(pipeline.nc, topology.deadLetterStream);
       const garbage = stored.filter((m) => m.body.startsWith('{"this is"'));
       return garbage.length === consumersRunning && stored.some((m) => m.event.id === poison.id) ? stored : undefined;
     });

@@ -1,36 +1,28 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripSummariesConsumer } from '../src/consumers/trip-summaries/trip-summaries.ts';
 import { runDeadLettersCommand } from '../src/operations/dead-letters-command.ts';
 import { formatPipelineStatus, readPipelineStatus } from '../src/operations/pipeline-status.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { uniqueTopology } from './support/nats.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 // A poisoned read model: trip_summaries refuses every insert until the cause is "fixed" (the trigger dropped).
 const topology = uniqueTopology();
 let h: Harness;
 let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-let nc: NatsConnection;
-let pipeline: EventPipeline;
+let pipeline: TestPipeline;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('dead_letters');
   h = await startHarness({ worker: false, databaseUrl: ownDb.url });
-  nc = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
-  pipeline = startEventPipeline({
-    db: h.db,
-    natsUrl: sharedNatsUrl,
-    natsSubjectRoot: topology.root,
-    metrics: h.metrics,
+  pipeline = await startTestPipeline(h, {
+    topology,
     relay: true,
     consumers: [tripSummariesConsumer],
     runnerOptions: { maxAttempts: 2, retryDelayMs: 50, orderWaitMs: 100 },
@@ -38,8 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pipeline?.stop();
-  await nc?.close();
-  await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
   await ownDb?.drop();
 });
@@ -76,7 +66,7 @@ describe('dead letters', () => {
     expect(await gauge('tripsaga_consumer_dead_letters')).toBe(1);
     expect(await gauge('tripsaga_consumer_held_events')).toBe(confirmedTripEvents.length - 1);
     await waitUntil('the broker to have every ack', async () => (await gauge('tripsaga_consumer_backlog_events')) === 0);
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(pipeline.nc);
     await jsm.consumers.add(topology.eventsStream, { durable_name: 'idle', ack_policy: AckPolicy.Explicit, filter_subject: topology.eventsSubjects });
     const status = await readPipelineStatus(h.prisma, jsm, topology, { stuckAfterSeconds: 0, now: new Date(Date.now() + 1_000) });
     expect(status.consumers.map((c) => [c.consumer, c.verdict, c.events, c.deadLetters, c.held])).toEqual([

@@ -11,6 +11,7 @@ import { handleBookingStatusChanged, notificationFor } from '../src/consumers/st
 import { appendOutboxEvent } from '../src/outbox/append-event.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
+import { driveChoreography } from './support/choreography-driver.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 
 let h: Harness;
@@ -26,6 +27,22 @@ beforeAll(async () => {
   const soldOut = await h.offer('car', 0);
   compensatedTrip = await h.book(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: soldOut.id }));
   await h.waitForStatus(compensatedTrip, 'COMPENSATED');
+  // The choreography's own events: a trip without a car confirmed and cancelled, then a refusal at each step.
+  const choreographed = async (request: ReturnType<typeof h.request>) => {
+    const id = await h.book({ ...request, coordination: 'choreography' });
+    await driveChoreography(h, id);
+    return id;
+  };
+  const noCar = await choreographed(h.request({ flight: offers.flight.id, hotel: offers.hotel.id }));
+  await h.bookings.cancelBooking(noCar, 'plans changed');
+  await driveChoreography(h, noCar);
+  const full = await h.offer('flight', 0);
+  const noRoom = await h.offer('hotel', 0);
+  const pricey = await h.offer('flight', 5, undefined, 600_000);
+  await choreographed(h.request({ flight: full.id, hotel: offers.hotel.id }));
+  await choreographed(h.request({ flight: offers.flight.id, hotel: noRoom.id }));
+  await choreographed(h.request({ flight: offers.flight.id, hotel: offers.hotel.id, car: soldOut.id }));
+  await choreographed(h.request({ flight: pricey.id, hotel: offers.hotel.id }));
   // The wallet's deposit is the one type a trip never writes.
   await h.wallets.deposit(`deposit+${cancelledTrip}@example.com`, { amount: 2_500, currency: 'EUR' });
 });

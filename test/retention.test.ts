@@ -1,40 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
-import { defaultConsumers, type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
-import { pruneAfterMs, pruneOnce } from '../src/retention/prune.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
+import { defaultConsumers } from '../src/pipeline/event-pipeline.ts';
+import { forgetBookingsAfterMs, pruneAfterMs, pruneOnce } from '../src/retention/prune.ts';
+import { ensureStreams, natsTopology } from '../src/transport/jetstream/topology.ts';
 import { directTrip, roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { confirmedTripEvents } from './support/expected-events.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
 import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
-const topology = uniqueTopology();
+// The events stream keeps an event 30 s: long enough for the consumers on a busy machine, short enough to see it go.
+const topology = uniqueTopology(30_000);
 let h: Harness;
 let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-let nc: NatsConnection;
-let pipeline: EventPipeline;
+let pipeline: TestPipeline;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('retention');
   h = await startHarness({ worker: false, databaseUrl: ownDb.url });
-  nc = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
-  pipeline = startEventPipeline({ db: h.db, natsUrl: sharedNatsUrl, natsSubjectRoot: topology.root, metrics: h.metrics, relay: true, consumers: true });
+  pipeline = await startTestPipeline(h, { topology, relay: true, consumers: true });
 });
 afterAll(async () => {
   await pipeline?.stop();
-  await nc?.close();
-  await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
   await ownDb?.drop();
 });
 
 // Every default consumer but status-updates (no API here), in name order.
 const consumers = defaultConsumers().map((c) => c.name).sort();
+const report = (outbox: number, inbox: number, forgottenOutbox = 0, forgottenInbox = 0) => ({ outbox, inbox, forgottenOutbox, forgottenInbox });
 const duplicates = async () =>
   (await h.metrics.consumerEvents.get()).values.filter((v) => v.labels.outcome === 'duplicate').reduce((n, v) => n + v.value, 0);
 
@@ -55,8 +53,8 @@ describe('retention', () => {
     const emailsBefore = await h.prisma.outgoingEmail.count();
 
     // Nothing is old enough yet: nothing goes.
-    expect(await pruneOnce(h.prisma, { olderThanMs: 60_000 })).toEqual({ outbox: 0, inbox: 0 });
-    expect(await pruneOnce(h.prisma, { olderThanMs: 0, batchSize: 3, pauseMs: 0 })).toEqual({ outbox: prunable, inbox: prunable * consumers.length });
+    expect(await pruneOnce(h.prisma, { olderThanMs: 60_000 })).toEqual(report(0, 0));
+    expect(await pruneOnce(h.prisma, { olderThanMs: 0, batchSize: 3, pauseMs: 0 })).toEqual(report(prunable, prunable * consumers.length));
 
     // What stays: the booking's latest outbox row (the next event is numbered from it), each consumer's latest inbox
     // row (the next event applies at its sequence + 1), and a watermark over the pruned places.
@@ -70,12 +68,82 @@ describe('retention', () => {
     // stream stores it, both consumers get it, and both refuse it as a duplicate although its inbox row is gone.
     const confirmation = outbox.find((e) => e.type === 'com.tripsaga.booking.confirmed')!;
     const before = await duplicates();
-    await jetstream(nc).publish(topology.subjectFor(confirmation.type), JSON.stringify(toCloudEvent(confirmation)), { msgID: randomUUID() });
+    await jetstream(pipeline.nc).publish(topology.subjectFor(confirmation.type), JSON.stringify(toCloudEvent(confirmation)), { msgID: randomUUID() });
     await waitUntil('every consumer to refuse the late duplicate', async () => (await duplicates()) === before + consumers.length);
     expect(await h.prisma.consumerInboxEvent.count({ where: { bookingId: trip.bookingId } })).toBe(consumers.length);
     expect(await h.prisma.consumerInboxEvent.count({ where: { outcome: { in: ['dead_lettered', 'held'] } } })).toBe(0);
     expect(await h.prisma.outgoingEmail.count()).toBe(emailsBefore);
     expect(await h.prisma.tripSummary.findUniqueOrThrow({ where: { bookingId: trip.bookingId } })).toEqual(summaryBefore);
+  });
+
+  it('forgets a settled booking once its events have aged out of the stream, and refuses its late duplicates until then', async () => {
+    const trip = await directTrip(h, await roomyOffers(h), 'compensated');
+    const events = await h.prisma.outboxEvent.findMany({ where: { aggregateId: trip.bookingId }, orderBy: { sequence: 'asc' } });
+    expect(events).toHaveLength(trip.events);
+    await waitUntil('the consumers to settle the trip', async () =>
+      (await h.prisma.outboxEvent.count({ where: { aggregateId: trip.bookingId, publishedAt: null } })) === 0 &&
+      (await h.prisma.consumerInboxEvent.count({ where: { bookingId: trip.bookingId } })) === trip.events * consumers.length,
+    );
+    const jsm = await jetstreamManager(pipeline.nc);
+    expect((await jsm.streams.info(topology.eventsStream)).config.max_age).toBe(nanos(topology.maxAgeMs));
+    const forget = { afterMs: forgetBookingsAfterMs(0, topology.maxAgeMs)!, cancellationWindowMs: 7 * 86_400_000 };
+    const summaryBefore = await h.prisma.tripSummary.findUniqueOrThrow({ where: { bookingId: trip.bookingId } });
+    const emailsBefore = await h.prisma.outgoingEmail.count();
+
+    // Within the stream's age limit (plus the margin): the booking is settled, but its last rows and marks stay, and a
+    // late copy of its outcome, stored as new (a new Nats-Msg-Id), is refused by every consumer.
+    expect(await pruneOnce(h.prisma, { olderThanMs: 0, forget })).toEqual(report(trip.events - 1, (trip.events - 1) * consumers.length));
+    expect(await h.prisma.consumerInboxWatermark.count({ where: { bookingId: trip.bookingId } })).toBe(consumers.length);
+    const outcome = events.find((e) => e.type === 'com.tripsaga.booking.compensated')!;
+    const before = await duplicates();
+    const late = await jetstream(pipeline.nc).publish(topology.subjectFor(outcome.type), JSON.stringify(toCloudEvent(outcome)), { msgID: randomUUID() });
+    await waitUntil('every consumer to refuse the late duplicate', async () => (await duplicates()) === before + consumers.length);
+
+    // Past the limit JetStream holds nothing of the booking any more, the late copy included: no consumer can be
+    // given any of its events again, so nothing is left to recognise them by. (The margin forgetBookingsAfterMs adds
+    // is for the clocks of separate machines; here the stream itself is seen to have dropped them.)
+    await waitUntil('the stream to drop the booking\'s events', async () => (await jsm.streams.info(topology.eventsStream)).state.first_seq > late.seq, 90_000, 500);
+    expect(await jsm.streams.getMessage(topology.eventsStream, { seq: late.seq })).toBeNull();
+    const forgotten = await pruneOnce(h.prisma, { olderThanMs: 0, forget: { ...forget, afterMs: topology.maxAgeMs } });
+    expect(forgotten).toEqual(report(1, consumers.length, 1, consumers.length));
+    expect(await h.prisma.outboxEvent.count({ where: { aggregateId: trip.bookingId } })).toBe(0);
+    expect(await h.prisma.consumerInboxEvent.count({ where: { bookingId: trip.bookingId } })).toBe(0);
+    expect(await h.prisma.consumerInboxWatermark.count({ where: { bookingId: trip.bookingId } })).toBe(0);
+    // What the first test left stays: its trip is confirmed and its cancellation window still open, and a wallet
+    // lives on. Nothing the consumers built from the forgotten booking changed.
+    expect(await h.prisma.outboxEvent.count()).toBeGreaterThan(0);
+    expect(await h.prisma.consumerInboxWatermark.count()).toBeGreaterThan(0);
+    expect(await h.prisma.tripSummary.findUniqueOrThrow({ where: { bookingId: trip.bookingId } })).toEqual(summaryBefore);
+    expect(await h.prisma.outgoingEmail.count()).toBe(emailsBefore);
+    expect(await h.prisma.consumerInboxEvent.count({ where: { outcome: { in: ['dead_lettered', 'held'] } } })).toBe(0);
+  });
+
+  it('gives an events stream created without an age limit the one of its topology', async () => {
+    const old = uniqueTopology();
+    const jsm = await jetstreamManager(pipeline.nc);
+    try {
+      // As the topology created it before it had an age limit.
+      await jsm.streams.add({ name: old.eventsStream, subjects: [old.eventsSubjects], duplicate_window: nanos(10 * 60_000), storage: StorageType.File, retention: RetentionPolicy.Limits });
+      expect((await jsm.streams.info(old.eventsStream)).config.max_age).toBe(0);
+      const limited = natsTopology(old.root, 1, 5 * 60_000);
+      await ensureStreams(jsm, limited);
+      const { config } = await jsm.streams.info(old.eventsStream);
+      // The duplicate window may not exceed the age limit: it shrinks with it.
+      expect([config.max_age, config.duplicate_window]).toEqual([nanos(5 * 60_000), nanos(5 * 60_000)]);
+      expect((await jsm.streams.info(old.deadLetterStream)).config.max_age).toBe(0);
+      // And back: a process started without a limit (NATS_STREAM_MAX_AGE=off) lifts it.
+      await ensureStreams(jsm, old);
+      expect((await jsm.streams.info(old.eventsStream)).config.max_age).toBe(0);
+    } finally {
+      await removeTopology(sharedNatsUrl, old);
+    }
+  });
+
+  it('forgets settled bookings only with a stream age limit, never before PRUNE_AFTER', () => {
+    expect(forgetBookingsAfterMs(60_000, undefined)).toBeUndefined();
+    expect(forgetBookingsAfterMs(60_000, 0)).toBeUndefined();
+    expect(forgetBookingsAfterMs(0, 30_000)).toBe(90_000);
+    expect(forgetBookingsAfterMs(7 * 86_400_000, 86_400_000)).toBe(7 * 86_400_000);
   });
 
   it('reads PRUNE_AFTER as a duration, or off', () => {

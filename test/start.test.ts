@@ -31,7 +31,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function npmStart(natsUrl: string | undefined) {
+async function npmStart(natsUrl: string | undefined, env: Record<string, string> = {}) {
   const app = await startAppProcess(
     'src/entrypoints/start.ts',
     {
@@ -43,6 +43,7 @@ async function npmStart(natsUrl: string | undefined) {
       NATS_SUBJECT_ROOT: topology.root,
       MIGRATE_ON_START: 'true',
       DATABASE_URL: '',
+      ...env,
     },
     /"msg":"events: /,
     120_000,
@@ -117,7 +118,8 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
   expect(await second.metrics()).toContain('tripsaga_consumer_events_total{consumer="notifier",outcome="applied"} 1');
   await second.stop();
 
-  const external = await npmStart(sharedNatsUrl);
+  // Its prune job too, as in the relay and consumers processes: the earlier runs' settled rows are old enough here.
+  const external = await npmStart(sharedNatsUrl, { PRUNE_AFTER: '1s', PRUNE_EVERY: '1s' });
   expect(external.events).toBe(sharedNatsUrl);
   expect(external.app.output()).not.toContain('own nats-server');
   const thirdTrip = await external.bookTrip(email);
@@ -128,5 +130,6 @@ it('npm start runs the relay and consumers on a nats-server of its own, keeps it
     [firstTrip, 'CONFIRMED'],
   ]);
   expect(await external.bookingsInStream()).toEqual(new Set([thirdTrip, `wallet-${email}`]));
+  await waitUntil('npm start to prune the outbox and the inboxes', async () => /"msg":"pruned [1-9]\d* outbox row\(s\), [1-9]\d* inbox row\(s\)/.test(external.app.output()), 30_000, 250);
   await external.stop();
 }, 300_000);

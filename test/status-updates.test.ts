@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { serve } from '../src/api/serve.ts';
@@ -8,15 +7,14 @@ import { applyEvent } from '../src/consumers/apply-event.ts';
 import { readConsumedEvent } from '../src/consumers/consumed-event.ts';
 import { readOrdering } from '../src/events/envelope.ts';
 import { statusUpdatesConsumer } from '../src/consumers/status-updates/status-updates.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { createBookingApiClient } from '../src/consumers/status-updates/booking-api-client.ts';
 import { toCloudEvent } from '../src/events/cloud-event.ts';
 import { EventType } from '../src/events/event-types.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { roomyOffers, waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { uniqueTopology } from './support/nats.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 // Event notification end to end: the real API listens on a free port, the status-updates consumer gets the id-only
 // booking.status-changed events through the relay and JetStream and calls that API back.
@@ -25,8 +23,7 @@ describe('status-updates consumer', () => {
   let h: Harness;
   let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
   let api: Awaited<ReturnType<typeof serve>>;
-  let nc: NatsConnection;
-  let pipeline: EventPipeline;
+  let pipeline: TestPipeline;
   let offers: Awaited<ReturnType<typeof roomyOffers>>;
   let baseUrl: string;
 
@@ -35,14 +32,9 @@ describe('status-updates consumer', () => {
     h = await startHarness({ worker: false, databaseUrl: ownDb.url });
     api = await serve(h.app, 0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${api.port}`;
-    nc = await connect({ servers: sharedNatsUrl });
-    await ensureStreams(await jetstreamManager(nc), topology);
     offers = await roomyOffers(h);
-    pipeline = startEventPipeline({
-      db: h.db,
-      natsUrl: sharedNatsUrl,
-      natsSubjectRoot: topology.root,
-      metrics: h.metrics,
+    pipeline = await startTestPipeline(h, {
+      topology,
       relay: true,
       consumers: true, // the default consumers: status-updates among them because the API's URL is given
       apiBaseUrl: baseUrl,
@@ -53,8 +45,6 @@ describe('status-updates consumer', () => {
   afterAll(async () => {
     await pipeline?.stop();
     await api?.close();
-    await nc?.close();
-    await removeTopology(sharedNatsUrl, topology);
     await h?.stop();
     await ownDb?.drop();
   });
@@ -98,7 +88,7 @@ describe('status-updates consumer', () => {
     const duplicates = async () =>
       (await h.metrics.consumerEvents.get()).values.find((v) => v.labels.consumer === 'status-updates' && v.labels.outcome === 'duplicate')?.value ?? 0;
     const duplicatesBefore = await duplicates();
-    await jetstream(nc).publish(topology.subjectFor(last.type), JSON.stringify(toCloudEvent(last)), { msgID: randomUUID() });
+    await jetstream(pipeline.nc).publish(topology.subjectFor(last.type), JSON.stringify(toCloudEvent(last)), { msgID: randomUUID() });
     await waitUntil('status-updates to see the redelivery', async () => (await duplicates()) > duplicatesBefore);
     expect(await h.prisma.tripNotification.findMany({ where: { bookingId } })).toEqual(before.notifications);
     expect(await settled(bookingId)).toBe(before.inbox);

@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.ts';
 import { loadAggregate } from '../src/event-store/load-aggregate.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
 import { EventType } from '../src/events/event-types.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { rebuildWalletProjections } from '../src/wallet/projections/rebuild.ts';
 import { walletPaymentMethod } from '../src/wallet/wallet-payment-method.ts';
 import { walletAggregate, walletStreamId } from '../src/wallet/wallet-stream.ts';
 import { waitUntil } from './support/direct-trips.ts';
 import { type Harness, startHarness } from './support/harness.ts';
 import { createOwnDatabase } from './support/own-database.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import { uniqueTopology } from './support/nats.ts';
+import { startTestPipeline, type TestPipeline } from './support/pipeline.ts';
 
 // End to end: the API, real sagas on the Temporal dev server, the relay and the consumers on NATS JetStream, over a
 // database of this file's own (the rebuild compares every wallet row). The worker pays from the wallet (the default).
@@ -22,8 +19,7 @@ import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts
 const topology = uniqueTopology();
 let h: Harness;
 let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-let nc: NatsConnection;
-let pipeline: EventPipeline;
+let pipeline: TestPipeline;
 
 beforeAll(async () => {
   ownDb = await createOwnDatabase('wallet');
@@ -42,13 +38,8 @@ beforeAll(async () => {
       },
     },
   });
-  nc = await connect({ servers: sharedNatsUrl });
-  await ensureStreams(await jetstreamManager(nc), topology);
-  pipeline = startEventPipeline({
-    db: h.db,
-    natsUrl: sharedNatsUrl,
-    natsSubjectRoot: topology.root,
-    metrics: h.metrics,
+  pipeline = await startTestPipeline(h, {
+    topology,
     relay: true,
     consumers: true,
     runnerOptions: { maxAttempts: 3, retryDelayMs: 400, orderWaitMs: 100 },
@@ -56,8 +47,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pipeline?.stop();
-  await nc?.close();
-  await removeTopology(sharedNatsUrl, topology);
   await h?.stop();
   await ownDb?.drop();
 });

@@ -21,6 +21,7 @@ import {
   type SagaStatus,
   type StepStatus,
   type TripStep,
+  awaitOutcomeUpdate,
   cancelBookingSignal,
   cancelBookingUpdate,
   getBookingStateQuery,
@@ -103,6 +104,10 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
   };
 
   setHandler(getBookingStateQuery, () => state);
+  setHandler(awaitOutcomeUpdate, async () => {
+    await condition(() => settled(state.status));
+    return state;
+  });
   setHandler(cancelBookingSignal, requestCancel);
   setHandler(
     cancelBookingUpdate,
@@ -234,6 +239,10 @@ export async function bookTrip(input: BookTripInput): Promise<BookingState> {
     }
   }
   return state;
+}
+
+function settled(status: SagaStatus): boolean {
+  return status === 'CONFIRMED' || status === 'COMPENSATED' || status === 'CANCELLED';
 }
 
 /** A one-line reason a person can act on, e.g. "car: OfferSoldOut: Compact is sold out: 1 wanted, 0 of 0 left". */

@@ -72,5 +72,12 @@ export const getBookingStateQuery = defineQuery<BookingState>('getBookingState')
 /** Preferred by the API: the validator rejects a cancel that has nothing left to undo, so the caller hears about it. */
 export const cancelBookingUpdate = defineUpdate<BookingState, [CancelRequest]>('cancelBooking');
 
+/**
+ * Answers once the saga has settled (CONFIRMED, COMPENSATED or CANCELLED) with its state then. Sent with the saga's
+ * start (update-with-start) by `POST /bookings` when the caller asks to wait for the outcome; the caller gives up at
+ * its own deadline, the update carries no timer, so the saga's commands are the same with or without it.
+ */
+export const awaitOutcomeUpdate = defineUpdate<BookingState>('awaitOutcome');
+
 /** Fire-and-forget variant for tools that can only signal (e.g. the Temporal UI's "Send a Signal"). */
 export const cancelBookingSignal = defineSignal<[CancelRequest]>('requestCancellation');

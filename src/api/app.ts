@@ -19,6 +19,7 @@ import { writeRateLimit } from './rate-limit.ts';
 import { requestIds } from './request-id.ts';
 import { type CodecEndpointOptions, codecRouter } from './codec-endpoint.ts';
 import { emailSchema } from '../lib/input-policy.ts';
+import { waitSeconds } from './wait-preference.ts';
 import { HttpError, errorHandler, notFoundHandler, parseOrReject, requireUtf8 } from './http-errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { referencePageRouter } from './reference-page.ts';
@@ -170,20 +171,27 @@ export function createApp(deps: AppDependencies) {
     const key = req.get('Idempotency-Key');
     const idempotencyKey = key === undefined ? undefined : parseOrReject(idempotencyKeySchema, key, 'headers.Idempotency-Key');
     const request = parseOrReject(bookingRequestSchema, req.body);
+    const wait = waitSeconds(req.get('Prefer'), req.query.wait);
     const principal = principalOf(res);
     if (principal.role === 'traveler' && !sameEmail(request.traveler.email, principal.email)) {
       throw new HttpError(403, 'forbidden', 'A traveler books only as themselves', [
         { path: 'traveler.email', reason: 'must be the email of the signed-in traveler' },
       ]);
     }
-    const { booking, replayed } = await bookings.createBooking(request, idempotencyKey);
+    const { booking, replayed, settled } = await bookings.createBooking(request, idempotencyKey, wait * 1000);
     res.location(`/bookings/${booking.id}`);
     if (replayed) res.set('Idempotent-Replayed', 'true');
+    if (wait > 0) res.set('Preference-Applied', `wait=${wait}`);
+    if (settled) return reply(res, 200, bookingViewSchema, settled);
     reply(res, 202, bookingAcceptedSchema, { bookingId: booking.id, status: booking.status as 'PENDING' });
   });
 
-  app.get('/bookings/:id', anyone, ownBooking, async (req, res) => {
-    reply(res, 200, bookingViewSchema, await bookings.getBooking(req.params.id));
+  // The ownership check reads the traveler from the view itself: one read of the booking instead of two.
+  app.get('/bookings/:id', anyone, async (req, res) => {
+    const principal = principalOf(res);
+    const view = await bookings.getBooking(req.params.id);
+    if (principal.role === 'traveler' && !sameEmail(view.traveler.email, principal.email)) throw new HttpError(404, 'booking_not_found', 'No such booking');
+    reply(res, 200, bookingViewSchema, view);
   });
 
   app.post('/bookings/:id/cancel', requireRole('traveler'), ownBooking, async (req, res) => {

@@ -15,6 +15,7 @@ import {
   idempotencyKeySchema,
   readinessSchema,
 } from './schemas.ts';
+import { maxWaitSeconds } from './wait-preference.ts';
 import { travelerTripsSchema } from '../read-model/traveler-trips.ts';
 import { walletStatementSchema } from '../wallet/projections/wallet-statements-read.ts';
 import { walletEventsSchema, walletViewSchema } from '../wallet/wallet-view.ts';
@@ -180,9 +181,31 @@ export function buildOpenApiDocument(version = appVersion) {
               description: 'The same key with the same body returns the same booking and starts nothing; with another body it is 422.',
               schema: (({ $schema: _, ...schema }) => schema)(toJsonSchema(idempotencyKeySchema)),
             },
+            {
+              name: 'Prefer',
+              in: 'header',
+              required: false,
+              description:
+                `\`wait=N\` (RFC 7240; other preferences are ignored): wait up to N seconds (0-${maxWaitSeconds}) for the saga's outcome. ` +
+                'If the saga settles in time the answer is 200 with the booking as it ended (CONFIRMED, COMPENSATED or CANCELLED), ' +
+                'otherwise 202 as without it. The answer carries `Preference-Applied: wait=N`. A bad value is 400 naming `headers.Prefer`.',
+              schema: { type: 'string', example: 'wait=5' },
+            },
+            {
+              name: 'wait',
+              in: 'query',
+              required: false,
+              description: 'The same as `Prefer: wait=N`, for clients that cannot set the header; both at once must agree. A bad value is 400 naming `query.wait`.',
+              schema: { type: 'integer', minimum: 0, maximum: maxWaitSeconds },
+            },
           ],
           requestBody: { required: true, content: json('BookingRequest') },
           responses: {
+            200: {
+              description: 'asked to wait, and the saga settled in time: the booking as it ended (the same body as GET /bookings/{id})',
+              headers: { ...location, 'Preference-Applied': { description: 'the wait that was applied, e.g. `wait=5`', schema: { type: 'string' } } },
+              content: json('Booking'),
+            },
             202: {
               description: 'accepted; the saga runs',
               headers: {
@@ -211,7 +234,7 @@ export function buildOpenApiDocument(version = appVersion) {
           ...secured('own-booking', 'What a consumer of `booking.status-changed` calls back for the details.'),
           parameters: [idParameter('the booking id (`bk_…`), also its saga workflow id')],
           responses: {
-            200: { description: 'the booking, each reservation, and the live saga state while it can be asked', content: json('Booking') },
+            200: { description: "the booking, each reservation, and the saga's progress as its committed steps record it", content: json('Booking') },
             ...errors({ ...authErrors, ...badPath, 404: '`booking_not_found`' }),
           },
         },

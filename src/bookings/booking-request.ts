@@ -14,6 +14,10 @@ export const bookingRequestSchema = z.strictObject({
   flight: z.strictObject({ offerId, seats: units('seats') }),
   hotel: z.strictObject({ offerId, rooms: units('rooms') }),
   car: z.strictObject({ offerId }).optional(),
+  coordination: z
+    .enum(['orchestration', 'choreography'])
+    .optional()
+    .describe('who runs the trip: a Temporal saga (`orchestration`, the default) or services reacting to events (`choreography`); docs/patterns/choreography.md'),
 });
 
 export type BookingRequest = z.infer<typeof bookingRequestSchema>;

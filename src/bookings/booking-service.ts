@@ -3,12 +3,13 @@ import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WithStartWorkflowOperation,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Clock } from '../lib/clock.ts';
 import type { bookTrip } from '../../workflows/book-trip.ts';
-import { type BookingState, bookTripWorkflowType, cancelBookingUpdate, getBookingStateQuery } from '../../workflows/messages.ts';
+import { type BookingState, awaitOutcomeUpdate, bookTripWorkflowType, cancelBookingUpdate } from '../../workflows/messages.ts';
 import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts';
 import type { TravelerPseudonym } from '../data-protection/traveler-pseudonym.ts';
 import type { EventData } from '../events/catalog.ts';
@@ -16,9 +17,12 @@ import { appendOutboxEvents } from '../outbox/append-event.ts';
 import { defaultTracingUiUrl, traceIdOf } from '../tracing/index.ts';
 import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
+import { readBookingView } from './booking-read.ts';
 import { type BookingView, toBookingView } from './booking-view.ts';
 import { BookingError, type FieldProblem } from './errors.ts';
+import { cancelChoreographedBooking } from './choreographed-booking.ts';
 import { takeSagaPlace } from './saga-cap.ts';
+import { sagaProgress } from './saga-progress.ts';
 import { type OfferNames, sagaInputFor, sagaPresentation } from './saga-input.ts';
 
 export interface BookingServiceDependencies {
@@ -40,6 +44,13 @@ export interface BookingServiceDependencies {
 
 type StoredBooking = { id: string; request: unknown; status: string };
 
+export interface CreatedBooking {
+  booking: StoredBooking;
+  replayed: boolean;
+  /** Present when the caller asked to wait and the saga settled in time: the booking as it ended. */
+  settled?: BookingView;
+}
+
 /**
  * Accepting a booking is one transaction (booking row, idempotency key, `booking.requested` and
  * `booking.status-changed` events); starting its saga comes after the commit and is idempotent (workflow id =
@@ -49,27 +60,55 @@ type StoredBooking = { id: string; request: unknown; status: string };
 export function createBookingService(deps: BookingServiceDependencies) {
   const { prisma, temporal, taskQueue, clock, log = () => {} } = deps;
 
+  async function startOptions(booking: StoredBooking, names?: OfferNames) {
+    const request = booking.request as BookingRequest;
+    const input = sagaInputFor(booking.id, request, names ?? (await offerNames(prisma, request)), deps.cancellationWindow);
+    return {
+      workflowId: booking.id,
+      taskQueue,
+      args: [input] as [typeof input],
+      ...sagaPresentation(input, deps.travelerPseudonym),
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    };
+  }
+
   /** `names`: the offers' names when the caller has just read them; otherwise they are looked up. */
   async function startSaga(booking: StoredBooking, names?: OfferNames): Promise<boolean> {
     try {
-      const request = booking.request as BookingRequest;
-      const input = sagaInputFor(booking.id, request, names ?? (await offerNames(prisma, request)), deps.cancellationWindow);
-      await temporal.workflow.start<typeof bookTrip>(bookTripWorkflowType, {
-        workflowId: booking.id,
-        taskQueue,
-        args: [input],
-        ...sagaPresentation(input, deps.travelerPseudonym),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      await temporal.workflow.start<typeof bookTrip>(bookTripWorkflowType, await startOptions(booking, names));
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
         log(`booking ${booking.id}: saga not started yet (${(error as Error).message}); it will be retried`);
         return false;
       }
     }
-    await prisma.booking.updateMany({ where: { id: booking.id, workflowStartedAt: null }, data: { workflowStartedAt: clock.now() } });
+    await markStarted(booking.id);
     return true;
+  }
+
+  async function markStarted(bookingId: string) {
+    await prisma.booking.updateMany({ where: { id: bookingId, workflowStartedAt: null }, data: { workflowStartedAt: clock.now() } });
+  }
+
+  /**
+   * Starts the saga and waits up to `waitMs` for its outcome, in one call to Temporal (update-with-start: the start
+   * and the `awaitOutcome` update travel together). True when the saga settled in time. Otherwise (too slow, no
+   * worker, a worker that does not know the update yet) the plain idempotent start makes sure the saga runs, and
+   * the caller answers 202 as without waiting.
+   */
+  async function startSagaAndWait(booking: StoredBooking, names: OfferNames, waitMs: number): Promise<boolean> {
+    try {
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof bookTrip>(bookTripWorkflowType, await startOptions(booking, names));
+      await temporal.withDeadline(Date.now() + waitMs, () =>
+        temporal.workflow.executeUpdateWithStart(awaitOutcomeUpdate, { startWorkflowOperation }),
+      );
+      await markStarted(booking.id);
+      return true;
+    } catch {
+      await startSaga(booking, names);
+      return false;
+    }
   }
 
   async function replay(idempotencyKey: string, requestHash: string) {
@@ -78,16 +117,30 @@ export function createBookingService(deps: BookingServiceDependencies) {
     if (seen.requestHash !== requestHash) {
       throw new BookingError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
     }
-    if (!seen.booking.workflowStartedAt) await startSaga(seen.booking);
+    if (!seen.booking.workflowStartedAt && seen.booking.coordination === 'orchestration') await startSaga(seen.booking);
     return seen.booking;
   }
 
+  /** The booking as GET /bookings/:id shows it: from the database alone, the saga's progress included (saga-progress.ts). */
+  async function view(bookingId: string): Promise<BookingView> {
+    const booking = await readBookingView(prisma, bookingId);
+    if (!booking) throw new BookingError('booking_not_found', 'No such booking');
+    // The booking's trace is the one its events were written in: the request's, continued by the saga.
+    const traceId = traceIdOf(booking.traceparent);
+    const trace = traceId ? { traceId, url: `${deps.tracingUiUrl ?? defaultTracingUiUrl}/trace/${traceId}` } : undefined;
+    return toBookingView(booking, sagaProgress(booking), deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail), trace);
+  }
+
   return {
-    async createBooking(request: BookingRequest, idempotencyKey?: string) {
+    /**
+     * With `waitMs`, the answer waits up to that long for the saga's outcome: `settled` is then the booking as it
+     * ended (CONFIRMED, COMPENSATED or CANCELLED). A replayed request does not wait: it answers with what is stored.
+     */
+    async createBooking(request: BookingRequest, idempotencyKey?: string, waitMs = 0): Promise<CreatedBooking> {
       const requestHash = hashRequest(request);
       if (idempotencyKey) {
         const earlier = await replay(idempotencyKey, requestHash);
-        if (earlier) return { booking: earlier, replayed: true };
+        if (earlier) return { booking: earlier, replayed: true, ...(waitMs > 0 && earlier.status !== 'PENDING' ? { settled: await view(earlier.id) } : {}) };
       }
       const names = await bookableOfferNames(prisma, request);
       const bookingId = `bk_${randomUUID()}`;
@@ -102,6 +155,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
               travelerName: request.traveler.name,
               travelerEmail: request.traveler.email,
               request,
+              coordination: request.coordination ?? 'orchestration',
               createdAt: now,
               updatedAt: now,
             },
@@ -121,6 +175,9 @@ export function createBookingService(deps: BookingServiceDependencies) {
         }
         throw error;
       }
+      // A choreographed trip has started already: its services take it from the booking.requested just committed.
+      if (booking.coordination !== 'orchestration') return { booking, replayed: false };
+      if (waitMs > 0 && (await startSagaAndWait(booking, names, waitMs))) return { booking, replayed: false, settled: await view(booking.id) };
       await startSaga(booking, names);
       return { booking, replayed: false };
     },
@@ -130,22 +187,12 @@ export function createBookingService(deps: BookingServiceDependencies) {
       return (await prisma.booking.findUnique({ where: { id: bookingId }, select: { travelerEmail: true } }))?.travelerEmail;
     },
 
-    async getBooking(bookingId: string): Promise<BookingView> {
-      const [booking, traced] = await Promise.all([
-        prisma.booking.findUnique({ where: { id: bookingId }, include: { reservations: true, payment: true } }),
-        // The booking's trace is the one its events were written in: the request's, continued by the saga.
-        prisma.outboxEvent.findFirst({ where: { aggregateId: bookingId, traceparent: { not: null } }, orderBy: { sequence: 'asc' }, select: { traceparent: true } }),
-      ]);
-      if (!booking) throw new BookingError('booking_not_found', 'No such booking');
-      const live = booking.status === 'PENDING' || booking.status === 'CONFIRMED' ? await liveState(bookingId) : undefined;
-      const traceId = traceIdOf(traced?.traceparent);
-      const trace = traceId ? { traceId, url: `${deps.tracingUiUrl ?? defaultTracingUiUrl}/trace/${traceId}` } : undefined;
-      return toBookingView(booking, live, deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail), trace);
-    },
+    getBooking: view,
 
-    async cancelBooking(bookingId: string, reason?: string): Promise<BookingState> {
+    async cancelBooking(bookingId: string, reason?: string): Promise<Pick<BookingState, 'status'>> {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId } });
       if (!booking) throw new BookingError('booking_not_found', 'No such booking');
+      if (booking.coordination === 'choreography') return cancelChoreographedBooking(prisma, clock, bookingId, reason);
       if (booking.status === 'COMPENSATED' || booking.status === 'CANCELLED') {
         throw new BookingError('nothing_to_cancel', `The booking is already ${booking.status}`);
       }
@@ -177,7 +224,7 @@ export function createBookingService(deps: BookingServiceDependencies) {
     /** Starts the sagas of accepted bookings whose start was lost. Returns how many it started. */
     async startPendingSagas({ olderThanMs = 5_000, limit = 100 } = {}) {
       const stranded = await prisma.booking.findMany({
-        where: { status: 'PENDING', workflowStartedAt: null, createdAt: { lt: new Date(clock.now().getTime() - olderThanMs) } },
+        where: { status: 'PENDING', coordination: 'orchestration', workflowStartedAt: null, createdAt: { lt: new Date(clock.now().getTime() - olderThanMs) } },
         orderBy: { createdAt: 'asc' },
         take: limit,
       });
@@ -186,14 +233,6 @@ export function createBookingService(deps: BookingServiceDependencies) {
       return started;
     },
   };
-
-  async function liveState(bookingId: string): Promise<BookingState | undefined> {
-    try {
-      return await temporal.withDeadline(Date.now() + 2_000, () => temporal.workflow.getHandle(bookingId).query(getBookingStateQuery));
-    } catch {
-      return undefined; // no worker right now, or the saga has not started: the stored state is still the answer
-    }
-  }
 }
 
 export type BookingService = ReturnType<typeof createBookingService>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BookingState } from '../../workflows/messages.ts';
-import type { Booking, Payment, Reservation } from '../generated/prisma/client.ts';
+import type { StoredBookingView } from './booking-read.ts';
 import { bookingStatus, paymentStatus, reservationStatus } from './trip-vocabulary.ts';
 
 const sagaStepStatus = z.enum(['PENDING', 'RESERVING', 'RESERVED', 'FAILED', 'CANCELLING', 'CANCELLED', 'SKIPPED', 'NOT_REQUESTED']);
@@ -42,13 +42,19 @@ export const bookingViewSchema = z.object({
     .nullable()
     .describe('the charge for the trip; null until it is taken, and for trips undone before it or booked before the payment step'),
   failureReason: z.string().optional(),
-  live: bookingStateSchema.optional().describe("the running saga's own state, while it can be asked"),
+  coordination: z
+    .enum(['orchestration', 'choreography'])
+    .default('orchestration')
+    .describe('who runs the trip: a Temporal saga, or services reacting to events (absent from APIs older than the choreography)'),
+  live: bookingStateSchema
+    .optional()
+    .describe("orchestration only, while the saga runs or the trip is confirmed: the saga's progress as its committed steps record it (the step in flight is the first not recorded yet)"),
   workflow: z.object({
     workflowId: z.string(),
     url: z.url().describe("the saga in the Temporal Web UI"),
     travelerPseudonym: z.string().describe("the traveler's `TravelerEmail` search attribute: a keyed pseudonym, not the email"),
     travelerSagasUrl: z.url().describe("the Temporal Web UI's list of this traveler's sagas, filtered by the pseudonym"),
-  }),
+  }).nullable().describe('the saga in Temporal; null for a choreographed trip, which no workflow runs'),
   links: z
     .object({
       events: z.string().describe("the booking's outbox events (JSON)"),
@@ -82,7 +88,7 @@ type StoredRequest = {
 };
 
 export function toBookingView(
-  booking: Booking & { reservations: Reservation[]; payment: Payment | null },
+  booking: StoredBookingView,
   live: BookingState | undefined,
   temporalUiUrl: string,
   namespace: string,
@@ -106,8 +112,9 @@ export function toBookingView(
     },
     payment: booking.payment ? { status: booking.payment.status, amount: booking.payment.amount, currency: booking.payment.currency } : null,
     ...(booking.failureReason ? { failureReason: booking.failureReason } : {}),
+    coordination: booking.coordination === 'choreography' ? 'choreography' : 'orchestration',
     ...(live ? { live } : {}),
-    workflow: {
+    workflow: booking.coordination === 'choreography' ? null : {
       workflowId: booking.id,
       url: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(booking.id)}`,
       travelerPseudonym,

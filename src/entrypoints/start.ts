@@ -25,7 +25,7 @@ import { startTracing } from '../tracing/index.ts';
  * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
  * under .data/; without TEMPORAL_ADDRESS it runs the Temporal dev server (Web UI on 8233, state in .data/temporal.db);
  * without NATS_URL it runs a nats-server with JetStream (store in .data/nats/), so a restart picks up the sagas that
- * were running and the events not yet applied. The outbox relay and the consumers run here too.
+ * were running and the events not yet applied. The outbox relay, the consumers and their prune job run here too.
  */
 /** The traveler whose token `npm start` prints, as in the README's walk-through. */
 const demoTraveler = 'ada@example.com';
@@ -89,12 +89,16 @@ const pipeline = startEventPipeline({
   natsUrl,
   natsSubjectRoot: config.natsSubjectRoot,
   natsStreamReplicas: config.natsStreamReplicas,
+  natsStreamMaxAgeMs: config.natsStreamMaxAgeMs,
   metrics,
   relay: true,
   consumers: true,
+  ...(config.choreography.services ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } } : {}),
   apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
   apiToken: config.apiToken ? () => config.apiToken! : issuer?.serviceToken,
   log,
+  // Retention as in the relay and consumers processes (docs/operating-the-pipeline.md#retention).
+  prune: config.retention.pruneAfterMs === undefined ? undefined : { olderThanMs: config.retention.pruneAfterMs, everyMs: config.retention.pruneEveryMs, cancellationWindowMs: config.retention.cancellationWindowMs },
 });
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log, onStarted: (n) => workerMetrics.sagasStarted.inc(n) });

@@ -11,6 +11,7 @@ import {
 import { bookingRequestedV1, bookingRequestedV2, upcastBookingRequestedV1 } from './schemas/booking-requested.ts';
 import { bookingStatusChangedV1 } from './schemas/booking-status-changed.ts';
 import { paymentChargedV1, paymentRefundedV1 } from './schemas/payment-events.ts';
+import { cancelRequestedV1, carStepPassedV1, confirmationWithdrawnV1, stepRefusedV1 } from './schemas/choreography-events.ts';
 import {
   upcastWalletDepositedV1,
   walletChargedV1,
@@ -90,6 +91,46 @@ export const eventCatalog = {
     EventType.paymentRefunded,
     { summary: "The trip's charge was paid back in full (the trip was undone).", style: 'fact' },
     paymentRefundedV1,
+  ),
+  [EventType.bookingCancelRequested]: defineEvent(
+    EventType.bookingCancelRequested,
+    { summary: 'Choreography: the traveler (or an operator) asked to cancel; the next step to run refuses instead.', style: 'fact' },
+    cancelRequestedV1,
+  ),
+  [EventType.bookingConfirmationWithdrawn]: defineEvent(
+    EventType.bookingConfirmationWithdrawn,
+    { summary: 'Choreography: the booking service will not confirm, or withdraws its confirmation (a cancel); the payment is undone next.', style: 'fact' },
+    confirmationWithdrawnV1,
+  ),
+  [EventType.flightRefused]: defineEvent(
+    EventType.flightRefused,
+    { summary: 'Choreography: the flight step refused (sold out, cancelled, timed out); the booking is undone.', style: 'fact' },
+    stepRefusedV1,
+  ),
+  [EventType.hotelRefused]: defineEvent(
+    EventType.hotelRefused,
+    { summary: 'Choreography: the hotel step refused; the flight service gives its seats back.', style: 'fact' },
+    stepRefusedV1,
+  ),
+  [EventType.carRefused]: defineEvent(
+    EventType.carRefused,
+    { summary: 'Choreography: the car step refused; the hotel service gives its rooms back.', style: 'fact' },
+    stepRefusedV1,
+  ),
+  [EventType.carSkipped]: defineEvent(
+    EventType.carSkipped,
+    { summary: 'Choreography: the trip asks for no car; the payment step comes next.', style: 'fact' },
+    carStepPassedV1,
+  ),
+  [EventType.carSkipUndone]: defineEvent(
+    EventType.carSkipUndone,
+    { summary: 'Choreography: the unwinding passed a trip without a car; the hotel service gives its rooms back.', style: 'fact' },
+    carStepPassedV1,
+  ),
+  [EventType.paymentDeclined]: defineEvent(
+    EventType.paymentDeclined,
+    { summary: "Choreography: the trip's charge was declined (or refused: cancelled, timed out); the car step is undone.", style: 'fact' },
+    stepRefusedV1,
   ),
   [EventType.walletOpened]: defineEvent(
     EventType.walletOpened,

@@ -8,6 +8,11 @@ import { tripSummariesConsumer } from '../consumers/trip-summaries/trip-summarie
 import { statusUpdatesConsumer } from '../consumers/status-updates/status-updates.ts';
 import { createBookingApiClient } from '../consumers/status-updates/booking-api-client.ts';
 import { walletStatementsConsumer } from '../wallet/projections/wallet-statement.ts';
+import { choreographyConsumers, choreographySteps } from '../choreography/services.ts';
+import { createTripOverseer } from '../choreography/overseer.ts';
+import { systemClock } from '../lib/clock.ts';
+import { walletPaymentMethod } from '../wallet/wallet-payment-method.ts';
+import type { WalletSettings } from '../wallet/wallet-settings.ts';
 import type { Database } from '../db/open-database.ts';
 import { retryUntilAborted } from '../lib/retry-until-aborted.ts';
 import { runPruneJob } from '../retention/prune.ts';
@@ -40,6 +45,8 @@ export interface EventPipelineOptions {
   natsSubjectRoot: string;
   /** Replicas of the streams this pipeline creates (default 1). */
   natsStreamReplicas?: number;
+  /** The events stream's age limit (NATS_STREAM_MAX_AGE; default none), set on the stream if it has another. */
+  natsStreamMaxAgeMs?: number;
   metrics: PipelineMetrics;
   /** Which parts run in this process. */
   relay: boolean;
@@ -51,8 +58,13 @@ export interface EventPipelineOptions {
   /** Tuning, mostly for tests. */
   relayOptions?: Partial<Pick<OutboxRelayOptions, 'batchSize' | 'pollIntervalMs' | 'rebalanceIntervalMs'>>;
   runnerOptions?: Partial<Omit<ConsumerRunnerOptions, 'prisma' | 'consumer' | 'metrics' | 'log' | 'signal'>>;
+  /**
+   * Runs the choreographed trip's services (src/choreography) as consumers beside the others, and the overseer that
+   * reports trips stuck for longer than the step deadline. The payment step pays from the traveler's wallet.
+   */
+  choreography?: { wallet: WalletSettings; stepDeadlineMs: number; checkEveryMs?: number };
   /** Runs the prune job (src/retention/prune.ts) on the tables of the parts this process runs. */
-  prune?: { olderThanMs: number; everyMs?: number };
+  prune?: { olderThanMs: number; everyMs?: number; cancellationWindowMs?: number };
 }
 
 /**
@@ -62,8 +74,10 @@ export interface EventPipelineOptions {
  */
 export function startEventPipeline(options: EventPipelineOptions) {
   const { db, metrics, log = () => {} } = options;
-  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas);
-  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : options.consumers;
+  const topology = natsTopology(options.natsSubjectRoot, options.natsStreamReplicas, options.natsStreamMaxAgeMs);
+  const consumers = options.consumers === true ? defaultConsumers({ apiBaseUrl: options.apiBaseUrl, apiToken: options.apiToken, log }) : options.consumers === false ? [] : [...options.consumers];
+  const choreography = options.choreography && { clock: systemClock, payments: walletPaymentMethod(options.choreography.wallet, () => systemClock.now()) };
+  if (choreography) consumers.push(...choreographyConsumers(choreography));
   const stopping = new AbortController();
   const { signal } = stopping;
   // Every lane of every consumer may wait on it at once (a retry's backoff): that is many listeners, not a leak.
@@ -96,9 +110,16 @@ export function startEventPipeline(options: EventPipelineOptions) {
       })(),
     );
   }
+  if (choreography && options.choreography) {
+    const { stepDeadlineMs, checkEveryMs } = options.choreography;
+    const overseer = createTripOverseer({ prisma: db.prisma, services: choreographySteps(choreography), deadlineMs: stepDeadlineMs, clock: systemClock, registry: metrics.registry });
+    tasks.push(overseer.run({ everyMs: checkEveryMs ?? Math.min(10_000, Math.max(250, stepDeadlineMs / 3)), signal, log }));
+  }
   if (options.prune) {
-    const { olderThanMs, everyMs } = options.prune;
-    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
+    const { olderThanMs, everyMs, cancellationWindowMs } = options.prune;
+    // Without the cancellation window no confirmed booking can be known settled: none is forgotten.
+    const forget = cancellationWindowMs === undefined ? undefined : { cancellationWindowMs, streamMaxAgeMs: () => jetStream.eventsStreamMaxAgeMs() };
+    tasks.push(runPruneJob(db.prisma, { olderThanMs, everyMs, forget, outbox: options.relay, inbox: consumers.length > 0, signal, log }));
   }
   if (consumers.length > 0) log(`consumers ${consumers.map((c) => c.name).join(', ')}: reading from JetStream (${topology.eventsStream})`);
 

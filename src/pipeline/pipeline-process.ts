@@ -20,7 +20,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const tracing = startTracing(config.tracing, `tripsaga-${part.name}`);
 
   // Retention (docs/operating-the-pipeline.md): PRUNE_AFTER=7d by default, `off` to leave the tables alone.
-  const { pruneAfterMs: pruneAfter, pruneEveryMs: pruneEvery } = config.retention;
+  const { pruneAfterMs: pruneAfter, pruneEveryMs: pruneEvery, cancellationWindowMs } = config.retention;
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
   const metrics = createPipelineMetrics();
   const apiToken = part.name === 'consumers' ? await callbackToken(config, log) : undefined;
@@ -29,13 +29,17 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     natsUrl,
     natsSubjectRoot: config.natsSubjectRoot,
     natsStreamReplicas: config.natsStreamReplicas,
+    natsStreamMaxAgeMs: config.natsStreamMaxAgeMs,
     metrics,
     relay: part.name === 'relay',
     consumers: part.name === 'consumers',
+    ...(part.name === 'consumers' && config.choreography.services
+      ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } }
+      : {}),
     apiBaseUrl: config.apiBaseUrl,
     apiToken,
     log,
-    prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery },
+    prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery, cancellationWindowMs },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
   log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}${tracing.enabled ? `, traces to ${config.tracing.otlpEndpoint}` : ''})`);

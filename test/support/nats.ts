@@ -12,9 +12,9 @@ import type { CloudEvent } from '../../src/events/cloud-event.ts';
 /** The NATS server shared by everyone on this machine (.ci/run starts it). Tests use subjects and streams of their own. */
 export const sharedNatsUrl = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
-/** Streams and subjects no one else uses, e.g. `t_3fa9c1`: removed with removeTopology. */
-export function uniqueTopology(): NatsTopology {
-  return natsTopology(`t_${randomBytes(4).toString('hex')}`);
+/** Streams and subjects no one else uses, e.g. `t_3fa9c1`: removed with removeTopology. The events stream keeps events for `maxAgeMs` (default: for ever). */
+export function uniqueTopology(maxAgeMs = 0): NatsTopology {
+  return natsTopology(`t_${randomBytes(4).toString('hex')}`, 1, maxAgeMs);
 }
 
 /** Deletes this topology's streams (only ours: their names carry the unique root). */

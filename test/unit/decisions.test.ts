@@ -17,6 +17,7 @@ describe('what the traveler is told', () => {
     },
     payment: null,
     ...(failureReason ? { failureReason } : {}),
+    coordination: 'orchestration',
     workflow: {
       workflowId: 'bk_1',
       url: 'http://localhost:8233/namespaces/default/workflows/bk_1',

@@ -6,9 +6,9 @@ import type { DeliverySink, EventPublisher } from '../event-transport.ts';
 import { connectNats } from './connection.ts';
 import { createJetStreamPublisher } from './publisher.ts';
 import { consumeFromJetStream } from './subscription.ts';
-import { ensureStreams, type NatsTopology } from './topology.ts';
+import { ensureStreams, type NatsTopology, streamMaxAgeMs } from './topology.ts';
 
-export { type NatsTopology, natsTopology } from './topology.ts';
+export { type NatsTopology, natsTopology, streamMaxAgeMs } from './topology.ts';
 
 export interface JetStreamTransportOptions {
   url: string;
@@ -47,6 +47,12 @@ export function openJetStreamTransport(options: JetStreamTransportOptions) {
     async subscribe(sink: DeliverySink): Promise<void> {
       const connection = await connected;
       if (connection) await consumeFromJetStream({ nc: connection, topology, sink, metrics, signal });
+    },
+
+    /** The age limit the events stream has now, in ms (0: none); undefined if the broker does not answer. */
+    async eventsStreamMaxAgeMs(): Promise<number | undefined> {
+      const connection = await connected;
+      return connection ? streamMaxAgeMs(await jetstreamManager(connection), topology.eventsStream) : undefined;
     },
 
     /** Readiness: resolves when the broker answers a round trip on this process's connection. */

@@ -11,7 +11,10 @@ export interface JetStreamPublisherOptions {
   topology: NatsTopology;
   /** How long to wait for the broker's ack of one event. */
   publishTimeoutMs?: number;
-  /** Bookings published side by side (each booking's own events always one after another). */
+  /**
+   * Bookings published side by side (each booking's own events always one after another). The acks are what each lane
+   * waits for, not CPU: 256 in flight on one connection is what JetStream needs to approach its own publish rate.
+   */
   concurrency?: number;
 }
 
@@ -21,7 +24,7 @@ export interface JetStreamPublisherOptions {
  * previous one was acknowledged, so a failure can never let a later event overtake an earlier one.
  */
 export function createJetStreamPublisher(options: JetStreamPublisherOptions): EventPublisher {
-  const { nc, topology, publishTimeoutMs = 5_000, concurrency = 32 } = options;
+  const { nc, topology, publishTimeoutMs = 5_000, concurrency = 256 } = options;
   const js: JetStreamClient = jetstream(nc, { timeout: publishTimeoutMs });
 
   /**
