@@ -7,7 +7,8 @@ import tseslint from 'typescript-eslint';
 
 /*
  * Layers: a folder imports only from its own layer or the ones above it in this list, never from one below.
- *   1. src/lib, src/metrics, src/generated        foundations: no project imports
+ *   1. src/lib, src/metrics, src/tracing, src/generated
+ *                                                  foundations: no project imports
  *   2. src/db, src/events, src/data-protection     the database session; the event contract; codec, pseudonym
  *   3. src/outbox, src/event-store, src/transport, src/offers, src/retention
  *                                                  appending events; event-sourced streams; the broker seam; offers
@@ -16,11 +17,12 @@ import tseslint from 'typescript-eslint';
  *   5. src/relay, src/consumers, src/api, src/auth, src/wallet, activities/
  *                                                  the pipeline's halves; HTTP and who may call it; the wallet; the
  *                                                  saga's steps
- *   6. src/worker, src/choreography, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations
+ *   6. src/worker, src/choreography, src/pipeline, src/services.ts, src/config.ts, src/temporal, src/replay, src/cluster, src/operations,
+ *      src/trace-viewer
  *                                                  wiring: the worker and its activities, the choreographed services
  *                                                  (consumers over the same steps), relay and consumers in one
  *                                                  process, the API's services, the settings, the Temporal servers,
- *                                                  replays, the cluster, the operators' commands
+ *                                                  replays, the cluster, the operators' commands, the trace viewer
  *   7. src/entrypoints                             processes; nothing imports them
  * workflows/ sits beside them: deterministic code that imports only types from activities/ and nothing from src/,
  * Prisma or Node. src/ imports from workflows/ only types and the saga's public surface (messages.ts, the search
@@ -28,12 +30,12 @@ import tseslint from 'typescript-eslint';
  * src/choreography, whose services run the same steps.
  */
 const layers = [
-  ['src/lib', 'src/metrics', 'src/generated'],
+  ['src/lib', 'src/metrics', 'src/tracing', 'src/generated'],
   ['src/db', 'src/events', 'src/data-protection'],
   ['src/outbox', 'src/event-store', 'src/transport', 'src/offers', 'src/retention'],
   ['src/bookings', 'src/read-model', 'src/timeline'],
   ['src/relay', 'src/consumers', 'src/api', 'src/auth', 'src/wallet', 'activities'],
-  ['src/worker', 'src/choreography', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations'],
+  ['src/worker', 'src/choreography', 'src/pipeline', 'src/services.ts', 'src/config.ts', 'src/temporal', 'src/replay', 'src/cluster', 'src/operations', 'src/trace-viewer'],
   ['src/entrypoints'],
 ];
 

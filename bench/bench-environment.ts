@@ -25,6 +25,7 @@ import type { BenchPlan } from './options.ts';
 import type { Progress } from './progress.ts';
 import { defaultNatsUrl } from './jetstream-publish.ts';
 import { type OfferPool, seedOffers } from './seed.ts';
+import { startTracingSink } from './tracing-sink.ts';
 
 const benchConnectionName = 'tripsaga-bench';
 
@@ -114,6 +115,16 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
     // consumers sign their calls back. No write limit and no saga cap: the load is the point.
     const dataDir = path.join(logDir, 'data');
     const issuer = (await embeddedIssuer(loadConfig({}).auth, dataDir, { create: true }))!;
+    // --tracing: every process exports its spans to a sink here; its stop reports how much they sent.
+    const tracingSink = plan.tracing ? await startTracingSink() : undefined;
+    if (tracingSink) {
+      log(`tracing on: every process exports OTLP to ${tracingSink.endpoint}`);
+      cleanups.push(async () => {
+        const { requests, bytes } = tracingSink.received();
+        log(`tracing: the processes sent ${requests} OTLP requests, ${(bytes / 1024 / 1024).toFixed(1)} MiB of spans`);
+        await tracingSink.stop();
+      });
+    }
     const keyEnvironment = generatedKeyEnvironment();
     const protection = await loadDataProtection({ env: keyEnvironment, dataDir: '' });
     const common = {
@@ -128,6 +139,7 @@ export async function startBenchEnvironment(plan: BenchPlan, progress: Progress,
       BOOKING_CANCELLATION_WINDOW: plan.cancellationWindow,
       // As the Dockerfile runs them.
       NODE_ENV: 'production',
+      ...(tracingSink ? { OTEL_EXPORTER_OTLP_ENDPOINT: tracingSink.endpoint } : {}),
     };
     // A directory per process: Node writes one profile per thread (tsx's module loader runs in a thread of its own).
     const profileArgs = (name: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`] : []);

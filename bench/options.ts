@@ -41,9 +41,11 @@ export interface BenchPlan {
   outPath: string;
   /** Run the worker, the API, the relay and the consumers with --cpu-prof; the profiles land next to the results file. */
   profile: boolean;
+  /** Run every process with tracing on, exporting to an OTLP endpoint in the driver (tracing-sink.ts). */
+  tracing: boolean;
 }
 
-export const usage = `Usage: npm run bench -- [--quick] [--out FILE] [--concurrency 1,8,32,128] [--duration SECONDS] [--profile] [--stock-temporal]
+export const usage = `Usage: npm run bench -- [--quick] [--out FILE] [--concurrency 1,8,32,128] [--duration SECONDS] [--profile] [--stock-temporal] [--tracing]
 
   --quick          smoke run, under a minute: fewer and shorter measurements
   --out FILE       where to write the results (default bench/results/<date>.json)
@@ -51,6 +53,7 @@ export const usage = `Usage: npm run bench -- [--quick] [--out FILE] [--concurre
   --duration       measured seconds per saga/bare measurement (a warm-up comes before each)
   --profile        write V8 CPU profiles of the worker, the API, the relay and the consumers (node --cpu-prof) next to the results
   --stock-temporal run the Temporal dev server with its defaults (its single shard then adds up to 50 ms per task)
+  --tracing        every process traces (OTEL_EXPORTER_OTLP_ENDPOINT set), exporting to a sink in the driver
 `;
 
 export class UsageError extends Error {}
@@ -68,6 +71,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         duration: { type: 'string' },
         profile: { type: 'boolean', default: false },
         'stock-temporal': { type: 'boolean', default: false },
+        tracing: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -99,6 +103,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         temporalDynamicConfig: { ...responsiveDevServerConfig },
         outPath: '',
         profile: false,
+        tracing: false,
       }
     : {
         mode: 'full',
@@ -118,6 +123,7 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
         temporalDynamicConfig: { ...responsiveDevServerConfig },
         outPath: '',
         profile: false,
+        tracing: false,
       };
 
   if (values.concurrency !== undefined) plan.concurrencies = parsePositiveIntegers(values.concurrency, '--concurrency');
@@ -127,8 +133,9 @@ export function parseBenchArgs(argv: readonly string[], now = new Date()): Bench
     plan.measureMs = Math.round(seconds * 1000);
   }
   plan.profile = values.profile === true;
+  plan.tracing = values.tracing === true;
   if (values['stock-temporal']) plan.temporalDynamicConfig = {};
-  plan.outPath = path.resolve(values.out ?? path.join('bench', 'results', `${resultsStamp(now)}${quick ? '-quick' : ''}.json`));
+  plan.outPath = path.resolve(values.out ?? path.join('bench', 'results', `${resultsStamp(now)}${quick ? '-quick' : ''}${plan.tracing ? '-tracing' : ''}.json`));
   return plan;
 }
 

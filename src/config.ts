@@ -4,6 +4,7 @@ import type { ApiLimits, HttpSettings } from './api/http-settings.ts';
 import { type AuthSettings, defaultAuthSettings } from './auth/auth-settings.ts';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { pruneAfterMs } from './retention/prune.ts';
+import { defaultTracingUiUrl, type TracingSettings } from './tracing/tracing-settings.ts';
 import { defaultWalletSettings, type WalletSettings } from './wallet/wallet-settings.ts';
 
 /** Everything the processes read from the environment, read in one place. */
@@ -73,6 +74,8 @@ export interface AppConfig {
    * CHOREOGRAPHY_SERVICES (on | off), and CHOREOGRAPHY_STEP_DEADLINE, after which the overseer reports a trip stuck.
    */
   choreography: { services: boolean; stepDeadlineMs: number };
+  /** OpenTelemetry: OTEL_EXPORTER_OTLP_ENDPOINT (unset: tracing off), OTEL_SERVICE_NAME, TRACING_UI_URL (docs/tracing.md). */
+  tracing: TracingSettings;
 }
 
 /** Where `npm run relay` and `npm run consumers` look for NATS when NATS_URL is not set. */
@@ -131,6 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       stepDeadlineMs: pruneAfterMs(env.CHOREOGRAPHY_STEP_DEADLINE, 'CHOREOGRAPHY_STEP_DEADLINE', '30s') ?? 30_000,
     },
     retention: retention(env),
+    tracing: {
+      otlpEndpoint: httpUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+      serviceName: nonEmpty(env.OTEL_SERVICE_NAME),
+      uiUrl: httpUrl(env.TRACING_UI_URL, 'TRACING_UI_URL')?.replace(/\/$/, '') ?? defaultTracingUiUrl,
+      jaegerUiAssets: nonEmpty(env.JAEGER_UI_ASSETS) === undefined ? undefined : path.resolve(env.JAEGER_UI_ASSETS!.trim()),
+    },
     logLevel: oneOf(env.LOG_LEVEL, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ?? 'info',
   };
 }

@@ -60,7 +60,7 @@ export function createServices(
     offers,
     trips: createTravelerTrips(db.prisma),
     wallets,
-    timelines: createBookingTimeline({ prisma: db.prisma, temporal, temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl }),
+    timelines: createBookingTimeline({ prisma: db.prisma, temporal, temporalUiUrl: config.temporalUiUrl ?? defaultTemporalUiUrl, tracingUiUrl: config.tracing.uiUrl }),
     metrics: metrics.registry,
     moreMetrics: wiring.moreMetrics,
     readiness: {
@@ -109,5 +109,6 @@ export function createBookings(
     travelerPseudonym: protection.travelerPseudonym,
     log,
     runningSagasPerTraveler: config.limits.runningSagasPerTraveler,
+    tracingUiUrl: config.tracing.uiUrl,
   });
 }

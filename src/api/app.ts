@@ -28,6 +28,7 @@ import { bookingTimelineSchema } from '../timeline/timeline-view.ts';
 import type { BookingTimelineService } from '../timeline/booking-timeline.ts';
 import { sendTimelinePage, timelineScriptRouter } from './timeline-page.ts';
 import { walletRouter } from './wallet-routes.ts';
+import { traceRequests } from '../tracing/index.ts';
 import {
   bookingAcceptedSchema,
   bookingEventsSchema,
@@ -88,6 +89,8 @@ export function createApp(deps: AppDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  // First, so the request's span is the parent of everything it does (a no-op when the process does not trace).
+  app.use(traceRequests());
   app.use(requestIds());
   app.use(httpMetrics(metrics));
   if (deps.accessLog) app.use(deps.accessLog);

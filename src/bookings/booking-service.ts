@@ -14,6 +14,7 @@ import { type Db, isUniqueViolation, transactionOptions } from '../db/prisma.ts'
 import type { TravelerPseudonym } from '../data-protection/traveler-pseudonym.ts';
 import type { EventData } from '../events/catalog.ts';
 import { appendOutboxEvents } from '../outbox/append-event.ts';
+import { defaultTracingUiUrl, traceIdOf } from '../tracing/index.ts';
 import { EventType } from '../events/event-types.ts';
 import type { BookingRequest } from './booking-request.ts';
 import { readBookingView } from './booking-read.ts';
@@ -37,6 +38,8 @@ export interface BookingServiceDependencies {
   log?: (line: string) => void;
   /** At most this many sagas of one traveler running at once (0 or absent: no cap); see saga-cap.ts. */
   runningSagasPerTraveler?: number;
+  /** The trace viewer, for the link to a booking's trace (TRACING_UI_URL). */
+  tracingUiUrl?: string;
 }
 
 type StoredBooking = { id: string; request: unknown; status: string };
@@ -122,7 +125,10 @@ export function createBookingService(deps: BookingServiceDependencies) {
   async function view(bookingId: string): Promise<BookingView> {
     const booking = await readBookingView(prisma, bookingId);
     if (!booking) throw new BookingError('booking_not_found', 'No such booking');
-    return toBookingView(booking, sagaProgress(booking), deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail));
+    // The booking's trace is the one its events were written in: the request's, continued by the saga.
+    const traceId = traceIdOf(booking.traceparent);
+    const trace = traceId ? { traceId, url: `${deps.tracingUiUrl ?? defaultTracingUiUrl}/trace/${traceId}` } : undefined;
+    return toBookingView(booking, sagaProgress(booking), deps.temporalUiUrl, temporal.options.namespace, deps.travelerPseudonym(booking.travelerEmail), trace);
   }
 
   return {

@@ -62,6 +62,13 @@ export const bookingViewSchema = z.object({
       timelinePage: z.string().describe('the same timeline as a page for a browser; it asks for the token (see the HTTP API docs)'),
     })
     .describe('paths on this API'),
+  trace: z
+    .object({
+      traceId: z.string().describe('the W3C trace id of the booking: its HTTP request, saga, relay and consumers'),
+      url: z.url().describe('the trace in the trace viewer (TRACING_UI_URL)'),
+    })
+    .optional()
+    .describe('present when the booking was made with tracing on (docs/tracing.md)'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -86,6 +93,7 @@ export function toBookingView(
   temporalUiUrl: string,
   namespace: string,
   travelerPseudonym: string,
+  trace?: { traceId: string; url: string },
 ): BookingView {
   const request = booking.request as StoredRequest;
   const reservation = (kind: 'flight' | 'hotel' | 'car', offerId: string, quantity: number) => {
@@ -113,6 +121,7 @@ export function toBookingView(
       travelerSagasUrl: `${temporalUiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(`TravelerEmail = "${travelerPseudonym}"`)}`,
     },
     links: bookingLinks(booking.id),
+    ...(trace ? { trace } : {}),
     createdAt: booking.createdAt.toISOString(),
     updatedAt: booking.updatedAt.toISOString(),
   };

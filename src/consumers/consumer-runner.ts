@@ -6,6 +6,7 @@ import { type ApplyOutcome, applyEvent, EventOutOfOrder, LateEvent, recordDeadLe
 import { EventDecodeError, type OrderedEnvelope, readOrdering } from '../events/index.ts';
 import { readConsumedEvent } from './consumed-event.ts';
 import { createLaneScheduler } from './lane-scheduler.ts';
+import { contextFromCarrier, inSpan, SpanKind } from '../tracing/index.ts';
 import { type EventConsumer, isOutage, isPermanentFailure } from './event-consumer.ts';
 
 export interface ConsumerRunnerOptions {
@@ -94,13 +95,28 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
 
   const databaseAnswers = () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false);
 
+  /**
+   * One attempt at applying, as a consumer span in the event's trace: a child of the relay's publish span, named by
+   * the CloudEvent's traceparent, so a booking reads as one tree from the HTTP request to the last consumer. What the
+   * handler calls (status-updates reading the booking back from the API) continues it.
+   */
+  function tracedApply(envelope: OrderedEnvelope) {
+    const parent = contextFromCarrier({ traceparent: stringOrUndefined(envelope.traceparent), tracestate: stringOrUndefined(envelope.tracestate) });
+    const attributes = { 'messaging.system': 'nats', 'messaging.consumer.group.name': consumer.name, 'messaging.message.id': envelope.id, 'tripsaga.booking.id': envelope.subject };
+    return inSpan(`${consumer.name} apply ${envelope.type}`, { kind: SpanKind.CONSUMER, parent, attributes }, async (span) => {
+      const outcome = await applyEvent(prisma, consumer, readConsumedEvent(envelope), envelope);
+      span.setAttribute('tripsaga.apply.outcome', outcome);
+      return outcome;
+    });
+  }
+
   async function settleInOrder(delivery: Delivery, envelope: OrderedEnvelope): Promise<void> {
     if (delivery.deliveryCount > maxDeliveries) {
       return deadLetter(delivery, envelope, `delivered ${delivery.deliveryCount} times without being settled`);
     }
     for (let attempt = 1; ; ) {
       try {
-        settle(delivery, await applyEvent(prisma, consumer, readConsumedEvent(envelope), envelope));
+        settle(delivery, await tracedApply(envelope));
         return;
       } catch (error) {
         if (error instanceof EventOutOfOrder) {
@@ -156,3 +172,7 @@ export function createConsumerRunner(options: ConsumerRunnerOptions): DeliverySi
 }
 
 export type ConsumerRunner = ReturnType<typeof createConsumerRunner>;
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

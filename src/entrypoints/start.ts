@@ -19,6 +19,7 @@ import { devServerSearchAttributes } from '../temporal/search-attributes.ts';
 import { ensureNatsServer, type NatsServer, startNatsServer } from '../transport/jetstream/nats-server.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
+import { startTracing } from '../tracing/index.ts';
 
 /**
  * `npm start`: the whole app in one process on one machine. Without DATABASE_URL it keeps an embedded PostgreSQL
@@ -31,6 +32,8 @@ const demoTraveler = 'ada@example.com';
 const config = loadConfig();
 const logger = createLogger({ component: 'tripsaga', level: config.logLevel });
 const log = lineLog(logger);
+// One process, one service: its spans tell the parts apart by their names (docs/tracing.md).
+const tracing = startTracing(config.tracing, 'tripsaga');
 // The worker's metrics (the saga's and the Temporal SDK's) are served by this process's API, beside the pipeline's.
 const workerMetrics = await createWorkerMetrics();
 logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }), workerMetrics.telemetryOptions);
@@ -72,6 +75,7 @@ const worker = await createBookingWorker({
   wallet: config.wallet,
   dataConverter: protection.dataConverter,
   sagaMetrics: workerMetrics.saga,
+  tracing,
 });
 const temporal = await connectClient(temporalAddress, protection.dataConverter);
 const metrics = createPipelineMetrics();
@@ -107,6 +111,7 @@ if (issuer) {
 }
 log(`events: NATS JetStream at ${natsUrl}${natsServer ? ` (own nats-server, store in ${path.join(config.dataDir, 'nats')})` : ''}`);
 if (devServer?.uiUrl) log(`Temporal Web UI on ${devServer.uiUrl}`);
+if (tracing.enabled) log(`traces to ${config.tracing.otlpEndpoint} (each booking's link in GET /bookings/:id: trace.url)`);
 if (protection.codecOperatorToken) {
   log(`codec endpoint for the Web UI: http://localhost:${server.port}/codec (start a browser session at /codec/session; docs/security.md)`);
 }
@@ -131,5 +136,6 @@ try {
     devServer?.stop,
     natsServer && (() => natsServer.stop()),
     db.close,
+    tracing.shutdown,
   ]);
 }

@@ -12,12 +12,14 @@ import { logTemporalRuntimeTo } from '../temporal/runtime-logs.ts';
 import { ensureSearchAttributes } from '../temporal/search-attributes.ts';
 import { createBookingWorker } from '../worker/create-worker.ts';
 import { runSagaStarter } from '../worker/saga-starter.ts';
+import { startTracing } from '../tracing/index.ts';
 
 /** `npm run worker`: the saga worker alone, for deployments with a real PostgreSQL and Temporal cluster. */
 const config = loadConfig();
 const logger = createLogger({ component: 'worker', level: config.logLevel });
 const log = lineLog(logger);
 const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL server (npm start embeds one)');
+const tracing = startTracing(config.tracing, 'tripsaga-worker');
 
 const workerMetrics = config.metricsPort === undefined ? undefined : await createWorkerMetrics();
 logTemporalRuntimeTo(createLogger({ component: 'temporal-sdk', level: config.logLevel }), workerMetrics?.telemetryOptions);
@@ -33,6 +35,7 @@ const worker = await createBookingWorker({
   wallet: config.wallet,
   dataConverter: protection.dataConverter,
   sagaMetrics: workerMetrics?.saga,
+  tracing,
 });
 const temporal = await connectClient(config.temporalAddress, protection.dataConverter);
 await ensureSearchAttributes(temporal, log);
@@ -49,10 +52,10 @@ const metricsServer =
     : undefined;
 onStopSignal(log, 'letting running activities finish', () => starterStop.abort());
 
-log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}`);
+log(`polling task queue ${config.taskQueue} on ${namespace}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}${tracing.enabled ? `, traces to ${config.tracing.otlpEndpoint}` : ''}`);
 try {
   await worker.run(); // resolves after SIGINT/SIGTERM, once running activities have finished
 } finally {
   starterStop.abort();
-  await closeAndExit(log, [() => starter, metricsServer?.close, () => temporal.connection.close(), () => connection.close(), db.close]);
+  await closeAndExit(log, [() => starter, metricsServer?.close, () => temporal.connection.close(), () => connection.close(), db.close, tracing.shutdown]);
 }

@@ -53,6 +53,11 @@ export const cloudEventEnvelopeSchema = z.object({
   type: z.string().min(1).describe('reverse-DNS event type, e.g. com.tripsaga.booking.confirmed'),
   subject: z.string().min(1).describe("the booking id (a wallet's own events: the wallet's stream id), the unit of ordering"),
   bookingsequence: bookingSequence.optional(),
+  traceparent: z
+    .string()
+    .optional()
+    .describe('distributed-tracing extension: the W3C trace context of the span that published the event (absent when tracing is off)'),
+  tracestate: z.string().optional().describe('distributed-tracing extension: the W3C tracestate that goes with traceparent'),
   time: z.iso.datetime({ offset: true }),
   datacontenttype: z.literal('application/json').optional().describe('absent means application/json, as in CloudEvents'),
   dataschema: z.string().regex(dataSchemaPattern, 'must be urn:tripsaga:schema:<type>:v<version>'),

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { acquirePidLock } from './pid-lock.ts';
@@ -10,7 +10,8 @@ type Log = (line: string) => void;
 /**
  * A server binary `npm start` needs and no package ships here (the Temporal CLI, nats-server): named by an
  * environment variable, else found on PATH, else built once from the Go module proxy into a cache outside the repo.
- * `go install pkg@version` refuses modules with a `replace` directive in go.mod: pin a release that has none.
+ * `go install pkg@version` refuses modules with a `replace` directive in go.mod: pin a release that has none, or
+ * build it as a tool of a throwaway module of our own (`asTool`), where the dependency's replace directives do not apply.
  */
 export interface GoBinary {
   /** What it is called on PATH and in the cache, e.g. `temporal`. */
@@ -27,6 +28,11 @@ export interface GoBinary {
   envVar: string;
   /** What Go the build needs, for the error when there is none. */
   goHint: string;
+  /**
+   * Build with `go get -tool module@version` in a module of our own under the cache folder, then `go build`: for a
+   * module whose go.mod has a replace directive (Jaeger's), which `go install pkg@version` refuses.
+   */
+  asTool?: boolean;
 }
 
 /** `$TRIPSAGA_CACHE_DIR`, else `$XDG_CACHE_HOME/tripsaga`, else `~/.cache/tripsaga`. */
@@ -66,13 +72,26 @@ async function buildWithGo(binary: GoBinary, cacheDir: string, log: Log, env: No
     const staging = path.join(cacheDir, `staging-${process.pid}`);
     log(`Building ${binary.title} with ${go} into ${cacheDir} (first time only; may take minutes)`);
     const started = Date.now();
-    await run(go, ['install', binary.module], { ...env, GOBIN: staging, GOFLAGS: '-mod=mod' }, log, started);
+    if (binary.asTool) await buildAsTool(go, binary, cacheDir, staging, env, log, started);
+    else await run(go, ['install', binary.module], { ...env, GOBIN: staging, GOFLAGS: '-mod=mod' }, log, started);
     await rename(path.join(staging, binary.installs ?? binary.name), path.join(cacheDir, binary.name));
     await rm(staging, { recursive: true, force: true });
     log(`${binary.title} built in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     await release();
   }
+}
+
+/** `go get -tool` into a module of our own (kept in the cache, so a second build fetches nothing), then `go build`. */
+async function buildAsTool(go: string, binary: GoBinary, cacheDir: string, staging: string, env: NodeJS.ProcessEnv, log: Log, started: number) {
+  const moduleDir = path.join(cacheDir, 'module');
+  await mkdir(moduleDir, { recursive: true });
+  const goMod = path.join(moduleDir, 'go.mod');
+  if (!(await access(goMod).then(() => true, () => false))) await writeFile(goMod, `module tripsaga.local/${binary.name}-build\n\ngo 1.25\n`);
+  const packagePath = binary.module.slice(0, binary.module.lastIndexOf('@'));
+  const inModule = { ...env, GOFLAGS: '-mod=mod' };
+  await run(go, ['get', '-tool', binary.module], inModule, log, started, moduleDir);
+  await run(go, ['build', '-o', path.join(staging, binary.installs ?? binary.name), packagePath], inModule, log, started, moduleDir);
 }
 
 async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -98,9 +117,9 @@ export async function goModuleDir(moduleAtVersion: string, env: NodeJS.ProcessEn
 }
 
 /** Runs `go install`, turning its chatter into a few progress lines (modules fetched, time spent). */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: Log, started: number): Promise<void> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, log: Log, started: number, cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let downloads = 0;
     const tail: string[] = [];
     const ticker = setInterval(() => {

@@ -1,6 +1,7 @@
 import type { Tx } from '../db/prisma.ts';
 import { type EventData, eventCatalog } from '../events/catalog.ts';
 import type { EventType } from '../events/event-types.ts';
+import { traceCarrierOf } from '../tracing/index.ts';
 
 export interface NewOutboxEvent<T extends EventType> {
   bookingId: string;
@@ -68,9 +69,12 @@ export async function appendAggregateOutboxEvents(
       occurred_at: event.occurredAt.toISOString(),
     };
   });
+  // The active span (the HTTP request's, the saga step's) is where the event comes from: the relay continues it.
+  const trace = traceCarrierOf();
   await tx.$executeRaw`
-    INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at)
-    SELECT coalesce(e.id, gen_random_uuid()), ${aggregate.type}, ${aggregate.id}, last.sequence + e.n, e.type, e.schema_version, e.data, e.occurred_at
+    INSERT INTO outbox_events (id, aggregate_type, aggregate_id, sequence, type, schema_version, data, occurred_at, traceparent, tracestate)
+    SELECT coalesce(e.id, gen_random_uuid()), ${aggregate.type}, ${aggregate.id}, last.sequence + e.n, e.type, e.schema_version, e.data, e.occurred_at,
+           ${trace?.traceparent ?? null}::text, ${trace?.tracestate ?? null}::text
     FROM (SELECT coalesce(max(sequence), 0) AS sequence FROM outbox_events WHERE aggregate_id = ${aggregate.id}) AS last
     CROSS JOIN jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS e(n int, id uuid, type text, schema_version int, data jsonb, occurred_at timestamptz)
     ORDER BY e.n`;

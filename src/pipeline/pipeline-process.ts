@@ -6,6 +6,7 @@ import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { startEventPipeline } from './event-pipeline.ts';
+import { startTracing } from '../tracing/index.ts';
 
 /**
  * A process that runs one part of the event pipeline against a PostgreSQL server and NATS (`npm run relay`, `npm run
@@ -16,6 +17,7 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const log = lineLog(createLogger({ component: part.name, level: config.logLevel }));
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', `${part.needsDatabaseFor} (npm start embeds one)`);
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
+  const tracing = startTracing(config.tracing, `tripsaga-${part.name}`);
 
   // Retention (docs/operating-the-pipeline.md): PRUNE_AFTER=7d by default, `off` to leave the tables alone.
   const { pruneAfterMs: pruneAfter, pruneEveryMs: pruneEvery, cancellationWindowMs } = config.retention;
@@ -40,9 +42,9 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
     prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery, cancellationWindowMs },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
-  log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''})`);
+  log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}${tracing.enabled ? `, traces to ${config.tracing.otlpEndpoint}` : ''})`);
 
-  onStopSignal(log, part.finishing, () => closeAndExit(log, [pipeline.stop, metricsServer?.close, db.close]));
+  onStopSignal(log, part.finishing, () => closeAndExit(log, [pipeline.stop, metricsServer?.close, db.close, tracing.shutdown]));
 }
 
 /** status-updates calls the API with API_TOKEN, or with a token signed by the embedded key when this machine has it. */

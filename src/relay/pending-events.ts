@@ -21,7 +21,7 @@ export async function readPendingEvents(
 ): Promise<PendingEvent[]> {
   return prisma.$queryRaw<PendingEvent[]>`
     SELECT position, id::text AS id, aggregate_id AS "aggregateId", sequence, type, schema_version AS "schemaVersion",
-           data, occurred_at AS "occurredAt"
+           data, occurred_at AS "occurredAt", traceparent, tracestate
     FROM outbox_events
     WHERE ${notPublished} AND ${Prisma.raw(partitionOfBookingSql(partitionCount))} = ANY(${partitions}::int[])
     ORDER BY position

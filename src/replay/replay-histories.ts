@@ -1,5 +1,6 @@
 import type { HistoryAndWorkflowId } from '@temporalio/common';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
+import { workflowTracingModules } from '../tracing/temporal-tracing.ts';
 
 /**
  * The workflow code to replay against: a prebuilt bundle, or a workflows path to bundle now. With the payload codec
@@ -23,7 +24,9 @@ export async function replayHistories(
   histories: AsyncIterable<HistoryAndWorkflowId> | Iterable<HistoryAndWorkflowId>,
 ): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = [];
-  for await (const { workflowId, runId, error } of Worker.runReplayHistories({ ...code, replayName: 'tripsaga-replay' }, histories)) {
+  // Code bundled here gets Temporal's tracing interceptors, as a traced worker runs it (a prebuilt bundle has its own).
+  const interceptors = code.workflowBundle ? {} : { interceptors: { workflowModules: workflowTracingModules } };
+  for await (const { workflowId, runId, error } of Worker.runReplayHistories({ ...code, ...interceptors, replayName: 'tripsaga-replay' }, histories)) {
     outcomes.push({ workflowId, runId, ...(error ? { error } : {}) });
   }
   return outcomes;

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { tracingClientInterceptors } from '../tracing/temporal-tracing.ts';
 
 /**
  * Connection settings come from one place: Temporal's own environment configuration (TEMPORAL_ADDRESS,
@@ -13,11 +14,14 @@ function connectConfig(address?: string) {
   return { connectionOptions: { ...connectionOptions, ...(address ? { address } : {}) }, namespace: namespace ?? 'default' };
 }
 
-/** `dataConverter` is required: a client without the payload codec would write personal data in clear text. */
+/**
+ * `dataConverter` is required: a client without the payload codec would write personal data in clear text. The
+ * tracing interceptor puts the caller's trace context in the headers of each workflow it starts or signals.
+ */
 export async function connectClient(address: string | undefined, dataConverter: DataConverter): Promise<Client> {
   const { connectionOptions, namespace } = connectConfig(address);
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace, dataConverter });
+  return new Client({ connection, namespace, dataConverter, interceptors: tracingClientInterceptors() });
 }
 
 export async function connectWorkerConnection(address?: string) {

@@ -5,11 +5,14 @@ import { type SagaRun, sagaEntries, temporalUiLink } from './saga-history.ts';
 import { timelineEntries } from './timeline-entries.ts';
 import type { BookingTimeline, WorkflowState } from './timeline-view.ts';
 import { readSagaHistory } from './workflow-history.ts';
+import { defaultTracingUiUrl, traceIdOf } from '../tracing/index.ts';
 
 export interface BookingTimelineDependencies {
   prisma: Db;
   temporal: Client;
   temporalUiUrl: string;
+  /** The trace viewer, for the link to the booking's trace (TRACING_UI_URL). */
+  tracingUiUrl?: string;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface BookingTimelineDependencies {
  * inbox rows (who applied what), and, when a workflow has the booking's id, that workflow's history. Nothing here
  * asks which coordination a booking has: a booking without a workflow simply has no saga entries.
  */
-export function createBookingTimeline({ prisma, temporal, temporalUiUrl }: BookingTimelineDependencies) {
+export function createBookingTimeline({ prisma, temporal, temporalUiUrl, tracingUiUrl = defaultTracingUiUrl }: BookingTimelineDependencies) {
   return {
     async timelineOf(bookingId: string): Promise<BookingTimeline> {
       const booking = await prisma.booking.findUnique({ where: { id: bookingId }, include: { idempotencyKey: { select: { key: true } } } });
@@ -37,10 +40,13 @@ export function createBookingTimeline({ prisma, temporal, temporalUiUrl }: Booki
       } else {
         workflow = history;
       }
+      // The trace its events were written in (the same one GET /bookings/:id names).
+      const traceId = traceIdOf(outbox.find((row) => row.traceparent)?.traceparent);
       return {
         bookingId,
         status: booking.status,
         workflow,
+        ...(traceId ? { trace: { traceId, url: `${tracingUiUrl}/trace/${traceId}` } } : {}),
         entries: timelineEntries({
           booking: { id: booking.id, createdAt: booking.createdAt, idempotencyKey: booking.idempotencyKey?.key ?? null },
           outbox,

@@ -89,6 +89,10 @@ export const bookingTimelineSchema = z.object({
       z.object({ state: z.literal('unavailable'), reason: z.string().describe('Temporal did not answer: the entries are those of the database alone') }),
     ])
     .describe("the saga's workflow, whose history the `temporal` entries come from"),
+  trace: z
+    .object({ traceId: z.string(), url: z.url().describe('the trace in the trace viewer (TRACING_UI_URL)') })
+    .optional()
+    .describe("the booking's trace, when it was made with tracing on (docs/tracing.md)"),
   entries: z.array(timelineEntrySchema).describe('in time order; entries at the same instant in causal order (request, saga, event, apply)'),
 });
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
+import { workflowTracingModules } from '../../src/tracing/temporal-tracing.ts';
 
 /** What to replace, a module of workflows/ (`trip-plan.ts`) or a package (`@temporalio/workflow`), and its stand-in. */
 export type ModuleSwap = Record<string, URL>;
@@ -21,6 +22,8 @@ export async function bundleWorkflowVariant(swaps: ModuleSwap) {
   );
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    // With the tracing interceptors, like the current code the variant is compared with (test/support/global-setup.ts).
+    workflowInterceptorModules: workflowTracingModules,
     logger: silent,
     webpackConfigHook: (config) => ({
       ...config,

@@ -10,6 +10,7 @@ import { ensureTemporalCli } from '../../src/temporal/cli.ts';
 import { responsiveDevServerConfig, startTemporalDevServer } from '../../src/temporal/dev-server.ts';
 import { devServerSearchAttributes } from '../../src/temporal/search-attributes.ts';
 import { workflowsPath } from '../../src/worker/create-worker.ts';
+import { workflowTracingModules } from '../../src/tracing/temporal-tracing.ts';
 import { adminDatabaseUrl, createThrowawayDatabase } from './databases.ts';
 
 declare module 'vitest' {
@@ -52,7 +53,8 @@ export default async function setup(project: TestProject) {
 
   const bundleDir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-bundle-'));
   const bundlePath = path.join(bundleDir, 'workflows.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  // With Temporal's tracing interceptors, as a traced worker runs it: every test and the replay suite run them.
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowTracingModules, logger: quietLogger });
   await writeFile(bundlePath, code);
 
   project.provide('temporalAddress', server.address);

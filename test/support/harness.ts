@@ -16,6 +16,7 @@ import { createServices } from '../../src/services.ts';
 import { defaultWalletSettings, type WalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { connectClient, connectWorkerConnection } from '../../src/temporal/connection.ts';
 import { createBookingWorker } from '../../src/worker/create-worker.ts';
+import type { Tracing } from '../../src/tracing/index.ts';
 import { testDataProtection } from './data-protection.ts';
 import './quiet-temporal-logs.ts';
 import { createTestTokens } from './tokens.ts';
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   sagaMetrics?: SagaMetrics;
   /** Cap on running sagas per traveler (default: none). */
   runningSagasPerTraveler?: number;
+  /** The test process's tracing (src/tracing), for the worker's workflow spans (default: off). */
+  tracing?: Tracing;
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -91,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}) {
       activities: options.activities,
       payments: options.payments,
       wallet: walletSettings,
+      tracing: options.tracing,
       sagaMetrics: options.sagaMetrics,
     });
     const running = worker.run();

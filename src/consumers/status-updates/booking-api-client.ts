@@ -1,4 +1,5 @@
 import { type BookingView, bookingViewSchema } from '../../bookings/booking-view.ts';
+import { traceHeaders } from '../../tracing/index.ts';
 
 export class BookingApiError extends Error {
   override readonly name = 'BookingApiError';
@@ -36,7 +37,8 @@ export function createBookingApiClient({ baseUrl, timeoutMs = 5_000, token, fetc
     for (let i = 0; i < bases.length; i += 1) {
       const index = (preferred + i) % bases.length;
       try {
-        const headers = { accept: 'application/json', ...(token ? { authorization: `Bearer ${await token()}` } : {}) };
+        // traceHeaders: the consumer's apply span, so the API's span of this request joins the event's trace.
+        const headers = { accept: 'application/json', ...traceHeaders(), ...(token ? { authorization: `Bearer ${await token()}` } : {}) };
         const response = await fetch(`${bases[index]}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
         preferred = index;
         return response;

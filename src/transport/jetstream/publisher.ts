@@ -2,6 +2,7 @@ import { type JetStreamClient, jetstream, type PubAck } from '@nats-io/jetstream
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { forEachConcurrently } from '../../lib/for-each-concurrently.ts';
 import { cloudEventContentType, toCloudEvent } from '../../events/cloud-event.ts';
+import { contextFromCarrier, inSpan, SpanKind, traceCarrierOfSpan } from '../../tracing/index.ts';
 import type { EventPublisher, PendingEvent, PublishReport } from '../event-transport.ts';
 import type { NatsTopology } from './topology.ts';
 
@@ -26,17 +27,29 @@ export function createJetStreamPublisher(options: JetStreamPublisherOptions): Ev
   const { nc, topology, publishTimeoutMs = 5_000, concurrency = 256 } = options;
   const js: JetStreamClient = jetstream(nc, { timeout: publishTimeoutMs });
 
-  async function publishOne(event: PendingEvent): Promise<PubAck> {
-    const h = headers();
-    h.set('content-type', cloudEventContentType);
-    const ack = await js.publish(topology.subjectFor(event.type), JSON.stringify(toCloudEvent(event)), {
-      msgID: event.id,
-      headers: h,
-      // Refuse to land anywhere but our stream (e.g. if someone bound our subjects to another one).
-      expect: { streamName: topology.eventsStream },
-      timeout: publishTimeoutMs,
+  /**
+   * One event, inside a producer span that continues the trace stored with its row. The span's context travels in
+   * the CloudEvent (the distributed-tracing extension) and, for tools that read NATS headers, beside it. With tracing
+   * off the span is the no-op one, and the row's own context passes through unchanged.
+   */
+  function publishOne(event: PendingEvent): Promise<PubAck> {
+    const subject = topology.subjectFor(event.type);
+    const attributes = { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.message.id': event.id, 'tripsaga.booking.id': event.aggregateId };
+    return inSpan(`publish ${event.type}`, { kind: SpanKind.PRODUCER, parent: contextFromCarrier(event), attributes }, async (span) => {
+      const trace = traceCarrierOfSpan(span) ?? {};
+      const h = headers();
+      h.set('content-type', cloudEventContentType);
+      if (trace.traceparent) h.set('traceparent', trace.traceparent);
+      if (trace.tracestate) h.set('tracestate', trace.tracestate);
+      const ack = await js.publish(subject, JSON.stringify(toCloudEvent({ ...event, ...trace })), {
+        msgID: event.id,
+        headers: h,
+        // Refuse to land anywhere but our stream (e.g. if someone bound our subjects to another one).
+        expect: { streamName: topology.eventsStream },
+        timeout: publishTimeoutMs,
+      });
+      return ack;
     });
-    return ack;
   }
 
   return {
