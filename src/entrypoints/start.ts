@@ -10,6 +10,7 @@ import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { createWorkerMetrics } from '../metrics/worker-metrics.ts';
 import { measurePendingSagas } from '../bookings/pending-sagas.ts';
 import { startEventPipeline } from '../pipeline/event-pipeline.ts';
+import { pipelineSettings } from '../pipeline/pipeline-settings.ts';
 import { createServices, openApiWiring } from '../services.ts';
 import { ensureTemporalCli } from '../temporal/cli.ts';
 import { connectClient, connectWorkerConnection } from '../temporal/connection.ts';
@@ -87,18 +88,13 @@ const server = await serve(app, config.port, undefined, config.http);
 const pipeline = startEventPipeline({
   db,
   natsUrl,
-  natsSubjectRoot: config.natsSubjectRoot,
-  natsStreamReplicas: config.natsStreamReplicas,
-  natsStreamMaxAgeMs: config.natsStreamMaxAgeMs,
+  ...pipelineSettings(config, { consumers: true }),
   metrics,
   relay: true,
   consumers: true,
-  ...(config.choreography.services ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } } : {}),
   apiBaseUrl: config.apiBaseUrl ?? `http://127.0.0.1:${server.port}`,
   apiToken: config.apiToken ? () => config.apiToken! : issuer?.serviceToken,
   log,
-  // Retention as in the relay and consumers processes (docs/operating-the-pipeline.md#retention).
-  prune: config.retention.pruneAfterMs === undefined ? undefined : { olderThanMs: config.retention.pruneAfterMs, everyMs: config.retention.pruneEveryMs, cancellationWindowMs: config.retention.cancellationWindowMs },
 });
 const starterStop = new AbortController();
 const starter = runSagaStarter(bookings, { signal: starterStop.signal, log, onStarted: (n) => workerMetrics.sagasStarted.inc(n) });

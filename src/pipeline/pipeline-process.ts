@@ -6,6 +6,7 @@ import { closeAndExit, onStopSignal } from '../lib/shutdown.ts';
 import { createPipelineMetrics } from '../metrics/pipeline-metrics.ts';
 import { serveMetrics } from '../metrics/serve-metrics.ts';
 import { startEventPipeline } from './event-pipeline.ts';
+import { pipelineSettings } from './pipeline-settings.ts';
 import { startTracing } from '../tracing/index.ts';
 
 /**
@@ -19,27 +20,19 @@ export async function runPipelineProcess(part: { name: 'relay' | 'consumers'; ne
   const natsUrl = config.natsUrl ?? defaultNatsUrl;
   const tracing = startTracing(config.tracing, `tripsaga-${part.name}`);
 
-  // Retention (docs/operating-the-pipeline.md): PRUNE_AFTER=7d by default, `off` to leave the tables alone.
-  const { pruneAfterMs: pruneAfter, pruneEveryMs: pruneEvery, cancellationWindowMs } = config.retention;
   const db = await openDatabase({ databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, log });
   const metrics = createPipelineMetrics();
   const apiToken = part.name === 'consumers' ? await callbackToken(config, log) : undefined;
   const pipeline = startEventPipeline({
     db,
     natsUrl,
-    natsSubjectRoot: config.natsSubjectRoot,
-    natsStreamReplicas: config.natsStreamReplicas,
-    natsStreamMaxAgeMs: config.natsStreamMaxAgeMs,
+    ...pipelineSettings(config, { consumers: part.name === 'consumers' }),
     metrics,
     relay: part.name === 'relay',
     consumers: part.name === 'consumers',
-    ...(part.name === 'consumers' && config.choreography.services
-      ? { choreography: { wallet: config.wallet, stepDeadlineMs: config.choreography.stepDeadlineMs } }
-      : {}),
     apiBaseUrl: config.apiBaseUrl,
     apiToken,
     log,
-    prune: pruneAfter === undefined ? undefined : { olderThanMs: pruneAfter, everyMs: pruneEvery, cancellationWindowMs },
   });
   const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, config.metricsPort, { readiness: { database: db.ping, nats: pipeline.checkBroker } });
   log(`running (NATS JetStream at ${natsUrl}${metricsServer ? `, metrics on :${metricsServer.port}/metrics` : ''}${tracing.enabled ? `, traces to ${config.tracing.otlpEndpoint}` : ''})`);
