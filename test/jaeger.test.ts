@@ -1,19 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../src/api/serve.ts';
 import { freePort } from '../src/lib/free-port.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { builtJaeger, type RunningJaeger, startJaeger } from '../src/trace-viewer/jaeger.ts';
 import { startTracing, type Tracing } from '../src/tracing/index.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
+import { type BookingPipeline, startBookingPipeline } from './support/booking-pipeline.ts';
 import { roomyOffers, waitUntil } from './support/direct-trips.ts';
-import { type Harness, startHarness } from './support/harness.ts';
-import { removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
-import { createOwnDatabase } from './support/own-database.ts';
+import type { Harness } from './support/harness.ts';
 
 type JaegerTrace = { traceID: string; spans: { spanID: string; operationName: string; references: { refType: string; spanID: string }[] }[] };
 
@@ -24,46 +18,25 @@ const jaegerBinary = await builtJaeger();
 if (!jaegerBinary) console.warn('test/jaeger.test.ts skipped: Jaeger is not built here (npm run tracing:ensure builds it)');
 
 describe.skipIf(!jaegerBinary)('Jaeger', () => {
-  const topology = uniqueTopology();
   let dir: string;
   let jaeger: RunningJaeger;
   let tracing: Tracing;
+  let p: BookingPipeline;
   let h: Harness;
-  let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-  let api: Awaited<ReturnType<typeof serve>>;
-  let nc: NatsConnection;
-  let pipeline: EventPipeline;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tripsaga-jaeger-'));
     const ports = { otlpHttp: await freePort(), ui: await freePort(), queryGrpc: await freePort(), health: await freePort() };
     jaeger = await startJaeger({ binary: jaegerBinary!, dir, ports });
     tracing = startTracing({ otlpEndpoint: jaeger.otlpEndpoint, uiUrl: jaeger.uiUrl }, 'tripsaga-test');
-    ownDb = await createOwnDatabase('jaeger');
-    h = await startHarness({ databaseUrl: ownDb.url, tracing, cancellationWindow: '1 second' });
-    api = await serve(h.app, 0, '127.0.0.1');
-    nc = await connect({ servers: sharedNatsUrl });
-    await ensureStreams(await jetstreamManager(nc), topology);
-    pipeline = startEventPipeline({
-      db: h.db,
-      natsUrl: sharedNatsUrl,
-      natsSubjectRoot: topology.root,
-      metrics: h.metrics,
-      relay: true,
-      consumers: true,
-      apiBaseUrl: `http://127.0.0.1:${api.port}`,
-      apiToken: () => h.tokens.operator(),
-    });
+    // The saga completes a second after confirming, so its run span ends and is exported too.
+    p = await startBookingPipeline('jaeger', { tracing, cancellationWindow: '1 second' });
+    h = p.h;
   }, 120_000);
   afterAll(async () => {
-    await pipeline?.stop();
-    await api?.close();
-    await nc?.close();
-    await removeTopology(sharedNatsUrl, topology);
-    await h?.stop();
+    await p?.stop();
     await tracing?.shutdown();
     await jaeger?.stop();
-    await ownDb?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

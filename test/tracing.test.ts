@@ -1,61 +1,34 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../src/api/serve.ts';
 import { EventType } from '../src/events/event-types.ts';
-import { type EventPipeline, startEventPipeline } from '../src/pipeline/event-pipeline.ts';
 import { defaultTracingUiUrl, startTracing, type Tracing, traceIdOf } from '../src/tracing/index.ts';
-import { ensureStreams } from '../src/transport/jetstream/topology.ts';
+import { type BookingPipeline, startBookingPipeline } from './support/booking-pipeline.ts';
 import { roomyOffers, waitUntil } from './support/direct-trips.ts';
-import { type Harness, startHarness } from './support/harness.ts';
-import { readStream, removeTopology, sharedNatsUrl, uniqueTopology } from './support/nats.ts';
+import type { Harness } from './support/harness.ts';
+import { readStream } from './support/nats.ts';
 import { startOtlpReceiver } from './support/otlp-receiver.ts';
-import { createOwnDatabase } from './support/own-database.ts';
 
 // One booking, one trace: the API's request, the workflow start, the saga and its activities, the relay's publish of
 // each event and every consumer's apply, down to the API call status-updates makes back, all under one trace id,
 // exported over OTLP by the real SDK to a receiver in this process.
 describe('tracing', () => {
-  const topology = uniqueTopology();
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let tracing: Tracing;
+  let p: BookingPipeline;
   let h: Harness;
-  let ownDb: Awaited<ReturnType<typeof createOwnDatabase>>;
-  let api: Awaited<ReturnType<typeof serve>>;
-  let nc: NatsConnection;
-  let pipeline: EventPipeline;
   let baseUrl: string;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     tracing = startTracing({ otlpEndpoint: receiver.endpoint, uiUrl: defaultTracingUiUrl }, 'tripsaga-test');
-    ownDb = await createOwnDatabase('tracing');
     // The saga completes a second after confirming, so its run span ends and is exported too.
-    h = await startHarness({ databaseUrl: ownDb.url, tracing, cancellationWindow: '1 second' });
-    api = await serve(h.app, 0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${api.port}`;
-    nc = await connect({ servers: sharedNatsUrl });
-    await ensureStreams(await jetstreamManager(nc), topology);
-    pipeline = startEventPipeline({
-      db: h.db,
-      natsUrl: sharedNatsUrl,
-      natsSubjectRoot: topology.root,
-      metrics: h.metrics,
-      relay: true,
-      consumers: true,
-      apiBaseUrl: baseUrl,
-      apiToken: () => h.tokens.operator(),
-    });
+    p = await startBookingPipeline('tracing', { tracing, cancellationWindow: '1 second' });
+    h = p.h;
+    baseUrl = p.apiBaseUrl;
   });
   afterAll(async () => {
-    await pipeline?.stop();
-    await api?.close();
-    await nc?.close();
-    await removeTopology(sharedNatsUrl, topology);
-    await h?.stop();
+    await p?.stop();
     await tracing?.shutdown();
     await receiver?.close();
-    await ownDb?.drop();
   });
 
   it('follows a booking from its HTTP request to the last consumer in one trace', async () => {
@@ -94,7 +67,7 @@ describe('tracing', () => {
     expect(timeline.trace).toEqual(view.trace);
 
     // Each published CloudEvent carries the distributed-tracing extension, in the body and as a NATS header.
-    const published = (await readStream(nc, topology.eventsStream)).filter((m) => m.event.subject === bookingId);
+    const published = (await readStream(p.nc, p.topology.eventsStream)).filter((m) => m.event.subject === bookingId);
     expect(published).toHaveLength(events.length);
     for (const message of published) {
       expect(traceIdOf((message.event as { traceparent?: string }).traceparent)).toBe(traceId);

@@ -39,6 +39,8 @@ export async function startBookingPipeline(label: string, options: HarnessOption
     topology,
     /** The API as a browser reaches it. */
     apiUrl: `http://localhost:${api.port}`,
+    /** The API as the pipeline's status-updates consumer calls it back. */
+    apiBaseUrl,
     /** The names of the consumers that run. */
     consumers,
 
