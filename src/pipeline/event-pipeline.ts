@@ -126,6 +126,8 @@ export function startEventPipeline(options: EventPipelineOptions) {
   return {
     topology,
     relays,
+    /** The consumers this process runs, by name (the choreographed trip's services among them when asked). */
+    consumerNames: consumers.map((consumer) => consumer.name),
     /** Readiness: resolves when the broker answers a round trip. */
     checkBroker: () => jetStream.ping(),
     async stop(): Promise<void> {

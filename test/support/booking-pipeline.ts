@@ -1,8 +1,4 @@
 import { serve } from '../../src/api/serve.ts';
-import { choreographyConsumers } from '../../src/choreography/services.ts';
-import { systemClock } from '../../src/lib/clock.ts';
-import { defaultConsumers } from '../../src/pipeline/event-pipeline.ts';
-import { walletPaymentMethod } from '../../src/wallet/wallet-payment-method.ts';
 import { defaultWalletSettings } from '../../src/wallet/wallet-settings.ts';
 import { waitUntil } from './direct-trips.ts';
 import { type HarnessOptions, startHarness } from './harness.ts';
@@ -22,9 +18,7 @@ export async function startBookingPipeline(label: string, options: HarnessOption
   const api = await serve(h.app, 0, '127.0.0.1');
   const apiBaseUrl = `http://127.0.0.1:${api.port}`;
   const apiToken = () => h.tokens.operator();
-  const services = choreography ? choreographyConsumers({ clock: systemClock, payments: walletPaymentMethod(defaultWalletSettings, () => systemClock.now()) }) : [];
-  const consumers = [...defaultConsumers({ apiBaseUrl, apiToken }), ...services].map((c) => c.name);
-  const { nc, topology, stop } = await startTestPipeline(h, {
+  const { nc, topology, pipeline, stop } = await startTestPipeline(h, {
     relay: true,
     consumers: true,
     apiBaseUrl,
@@ -32,6 +26,7 @@ export async function startBookingPipeline(label: string, options: HarnessOption
     ...(choreography ? { choreography: { wallet: defaultWalletSettings, stepDeadlineMs: 60_000 } } : {}),
     runnerOptions: { maxAttempts: 3, retryDelayMs: 100, orderWaitMs: 100 },
   });
+  const consumers = pipeline.consumerNames;
 
   return {
     h,
